@@ -1,0 +1,73 @@
+"""Building blocks for checks: calling student code safely and explaining failures."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A student's answer is wrong; the message is the feedback."""
+
+
+def fail(task: str, problem: str, expected=None, got=None, hint: str | None = None):
+    """Raise :class:`CheckFailed` with a uniform, specific message."""
+    __tracebackhide__ = True
+    lines = [f"[{task}] {problem}"]
+    if expected is not None or got is not None:
+        lines += [f"    expected: {_show(expected)}", f"    got:      {_show(got)}"]
+    if hint:
+        lines.append(f"    hint: {hint}")
+    raise CheckFailed("\n".join(lines))
+
+
+def _show(value) -> str:
+    if isinstance(value, np.ndarray):
+        return np.array2string(value, precision=4, threshold=20)
+    text = repr(value)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def passed(task: str, message: str) -> None:
+    print(f"\N{CHECK MARK} {task}: {message}")
+
+
+def require_callable(obj, task: str, name: str) -> None:
+    __tracebackhide__ = True
+    if not callable(obj):
+        fail(task, f"{name} should be a function, but it is {type(obj).__name__}",
+             hint=f"define it with `def {name}(...):` in the answer cell and run that cell")
+
+
+def call(fn, *args, task: str, name: str, **kwargs):
+    """Call student code; turn its exceptions into feedback that names the call."""
+    __tracebackhide__ = True
+    require_callable(fn, task, name)
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError:
+        fail(task, f"{name} is not written yet", hint="replace `raise NotImplementedError()` "
+             "in the answer cell with your code, then run the cell")
+    except Exception as exc:  # the student's bug, reported with the inputs that caused it
+        shown = ", ".join([_show(a) for a in args] + [f"{k}={_show(v)}" for k, v in kwargs.items()])
+        fail(task, f"{name}({shown}) raised {type(exc).__name__}: {exc}")
+
+
+def as_array(value, task: str, what: str) -> np.ndarray:
+    __tracebackhide__ = True
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(task, f"{what} should be numeric array-like, got {type(value).__name__}")
+
+
+def expect_close(got, expected, task: str, what: str, hint: str | None = None,
+                 atol: float = 1e-6, rtol: float = 1e-6) -> None:
+    """Check shape then values of an array-like result."""
+    __tracebackhide__ = True
+    arr = as_array(got, task, what)
+    expected = np.asarray(expected, dtype=float)
+    if arr.shape != expected.shape:
+        fail(task, f"{what} has the wrong shape", f"shape {expected.shape}", f"shape {arr.shape}",
+             hint)
+    if not np.allclose(arr, expected, atol=atol, rtol=rtol, equal_nan=True):
+        fail(task, f"{what} has the wrong values", expected, arr, hint)

@@ -1,0 +1,114 @@
+"""The ``dlcourse`` command: data, release, run, selftest."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from dlcourse.runtime import PROFILES
+
+
+def _cmd_data(args) -> int:
+    from dlcourse.datasets import fetch_all, load_registry
+    from dlcourse.datasets.fetch import DatasetError, cache_dir, cached_path, is_valid
+
+    registry = load_registry()
+    names = args.names or sorted(registry)
+    unknown = [n for n in names if n not in registry]
+    if unknown:
+        print(f"unknown dataset(s) {unknown}; registered: {', '.join(sorted(registry))}",
+              file=sys.stderr)
+        return 2
+    if args.action == "list":
+        print(f"cache: {cache_dir()}")
+        for name in names:
+            ds = registry[name]
+            size = sum(f.bytes for f in ds.files) / 1e6
+            cached = all(cached_path(ds, f).is_file() for f in ds.files)
+            print(f"{name:14} {size:8.1f} MB  {'cached' if cached else '      '}  {ds.title}")
+            print(f"{'':14} licence: {ds.licence}; cite: {ds.citation}")
+        return 0
+    failures = 0
+    for name in names:
+        ds = registry[name]
+        if args.action == "fetch":
+            try:
+                fetch_all(name)
+                print(f"{name}: ok")
+            except DatasetError as exc:
+                failures += 1
+                print(exc, file=sys.stderr)
+        else:  # verify
+            for f in ds.files:
+                path = cached_path(ds, f)
+                state = "ok" if is_valid(path, f) else ("missing" if not path.exists() else "BAD")
+                failures += state == "BAD"
+                print(f"{name}/{f.name}: {state}")
+    return 1 if failures else 0
+
+
+def _cmd_release(args) -> int:
+    from dlcourse.course import select_labs
+    from dlcourse.grading.release import release
+
+    for lab in select_labs(args.labs):
+        print(f"released {release(lab)}")
+    return 0
+
+
+def _cmd_run(args) -> int:
+    from dlcourse.course import course_root, select_labs
+    from dlcourse.execute import run
+
+    out = Path(args.out) if args.out else course_root() / "build" / "run"
+    results = run(select_labs(args.labs), out, args.profile, args.workers, args.timeout)
+    print((out / "report.md").read_text())
+    return 0 if all(r.status == "ok" for r in results) else 1
+
+
+def _cmd_selftest(args) -> int:
+    from dlcourse.course import select_labs
+    from dlcourse.grading import selftest
+
+    results = selftest.run(select_labs(args.labs), args.workers)
+    print(selftest.format_results(results))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    data = sub.add_parser("data", help="list, fetch or verify the registered datasets")
+    data.add_argument("action", choices=["list", "fetch", "verify"])
+    data.add_argument("names", nargs="*", help="dataset names (default: all)")
+    data.set_defaults(func=_cmd_data)
+
+    rel = sub.add_parser("release", help="generate labs/ from solutions/ with nbgrader")
+    rel.add_argument("labs", nargs="*", help="lab ids or numbers (default: all)")
+    rel.set_defaults(func=_cmd_release)
+
+    run = sub.add_parser("run", help="execute the solution notebooks and write a report")
+    run.add_argument("labs", nargs="*")
+    run.add_argument("--profile", choices=PROFILES, default="smoke")
+    run.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    run.add_argument("--timeout", type=int, default=1200, help="seconds per notebook")
+    run.add_argument("--out", help="output folder (default: build/run)")
+    run.set_defaults(func=_cmd_run)
+
+    st = sub.add_parser("selftest", help="prove that every lab's grader grades")
+    st.add_argument("labs", nargs="*")
+    st.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    st.set_defaults(func=_cmd_selftest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError, KeyError) as exc:
+        print(f"dlcourse: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""Grading with nbgrader: configuration, release, autograde and the grading self-test."""

@@ -1,0 +1,58 @@
+"""The one nbgrader configuration, used by ``grading/nbgrader_config.py`` and the CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from traitlets.config import Config
+
+CELL_TIMEOUT_S = 300
+# Environment of every grading kernel: quiet TensorFlow (stderr in a test cell scores 0)
+# and the fast profile, so autograding never trains for long.
+GRADER_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",
+    "TF_ENABLE_ONEDNN_OPTS": "0",
+    "KERAS_BACKEND": "tensorflow",
+    "DLCOURSE_PROFILE": "smoke",
+    "PYTHONWARNINGS": "ignore",
+    "MPLBACKEND": "agg",
+}
+# Log lines some libraries still print to stderr; they must not cost a student marks.
+IGNORED_STDERR = r"(?m)^(WARNING: All log messages before absl::InitializeLog|I0000|W0000|E0000).*"
+
+
+def headless_environment(**extra: str) -> dict[str, str]:
+    """The grading environment on top of this process's, with this interpreter's bin folder
+    first on PATH (nbgrader runs ``alembic`` and kernels by name)."""
+    env = {**os.environ, **GRADER_ENV, **extra}
+    bin_dir = str(Path(sys.executable).parent)
+    if env.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    return env
+
+
+def course_config(root: Path, db_url: str | None = None, timeout: int = CELL_TIMEOUT_S) -> Config:
+    """nbgrader settings for a course whose root holds solutions/ and labs/."""
+    root = Path(root).resolve()
+    c = Config()
+    c.CourseDirectory.root = str(root)
+    c.CourseDirectory.source_directory = "solutions"
+    c.CourseDirectory.release_directory = "labs"
+    c.CourseDirectory.submitted_directory = "grading/submitted"
+    c.CourseDirectory.autograded_directory = "grading/autograded"
+    c.CourseDirectory.feedback_directory = "grading/feedback"
+    c.CourseDirectory.db_url = db_url or f"sqlite:///{root / 'grading' / 'gradebook.db'}"
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "*.keras", "logs"]
+    # nbgrader 0.9 ignores ExecutePreprocessor.timeout; Execute.timeout is the one it reads.
+    c.Execute.timeout = timeout
+    c.Execute.interrupt_on_timeout = True
+    c.IgnorePattern.enabled = True
+    c.IgnorePattern.pattern = IGNORED_STDERR
+    # A student who deleted a graded cell gets it back (scored), not a crashed autograde.
+    c.OverwriteCells.add_missing_cells = True
+    c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
+    c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+    c.Exchange.assignment_dir = str(root)
+    return c

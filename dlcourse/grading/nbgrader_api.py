@@ -1,0 +1,117 @@
+"""Thin wrappers over nbgrader's Python API: generate, autograde, read scores.
+
+All nbgrader work happens in a *course folder* (root with solutions/ and labs/). The
+grading self-test uses a throwaway one so it never touches the instructor's gradebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from dlcourse.grading.config import CELL_TIMEOUT_S, course_config, headless_environment
+
+
+class GradingError(RuntimeError):
+    """nbgrader could not do what was asked; the message carries its log."""
+
+
+@dataclass(frozen=True)
+class CellScore:
+    grade_id: str
+    score: float
+    max_score: float
+    auto: bool
+
+
+@contextlib.contextmanager
+def grader_environment():
+    """Run kernels with the grading environment (quiet TensorFlow, smoke profile)."""
+    env = headless_environment()
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def make_api(root: Path, db_url: str | None = None, timeout: int = CELL_TIMEOUT_S):
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(root, db_url=db_url, timeout=timeout)
+    coursedir = CourseDirectory(config=config)
+    return NbGraderAPI(coursedir=coursedir, config=config)
+
+
+def _check(result: dict, what: str) -> None:
+    if not result.get("success"):
+        detail = (result.get("error") or "") + "\n" + (result.get("log") or "")
+        raise GradingError(f"nbgrader {what} failed:\n{detail.strip()}")
+
+
+def generate(api, lab_id: str) -> None:
+    with grader_environment():
+        result = api.generate_assignment(lab_id, force=True, create=True)
+    _check(result, f"generate {lab_id}")
+
+
+def autograde(api, lab_id: str, student: str) -> None:
+    with grader_environment():
+        result = api.autograde(lab_id, student, force=True, create=True)
+    _check(result, f"autograde {lab_id} for {student}")
+
+
+def scores(api, lab_id: str, student: str) -> list[CellScore]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(api.coursedir.db_url) as gb:
+        notebook = gb.find_submission_notebook(lab_id, lab_id, student)
+        return [CellScore(g.name, float(g.score or 0), float(g.max_score),
+                          g.auto_score is not None) for g in notebook.grades]
+
+
+class Sandbox:
+    """A temporary course folder holding one lab's source, for generating and grading."""
+
+    def __init__(self, source_root: Path, lab_id: str, timeout: int = CELL_TIMEOUT_S):
+        self.lab_id = lab_id
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"dlcourse-{lab_id}-")
+        self.root = Path(self._tmp.name)
+        shutil.copytree(source_root / "solutions" / lab_id, self.root / "solutions" / lab_id)
+        (self.root / "grading").mkdir()
+        self.api = make_api(self.root, f"sqlite:///{self.root / 'grading' / 'gradebook.db'}",
+                            timeout)
+        generate(self.api, lab_id)
+
+    @property
+    def release(self) -> Path:
+        return self.root / "labs" / self.lab_id / f"{self.lab_id}.ipynb"
+
+    def grade(self, student: str, notebook) -> list[CellScore]:
+        """Submit ``notebook`` as ``student``, autograde it and return per-cell scores."""
+        folder = self.root / "grading" / "submitted" / student / self.lab_id
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(notebook, folder / f"{self.lab_id}.ipynb")
+        autograde(self.api, self.lab_id, student)
+        return scores(self.api, self.lab_id, student)
+
+    def close(self) -> None:
+        self._tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

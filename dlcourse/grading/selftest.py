@@ -1,0 +1,112 @@
+"""The grading self-test: proof, per lab, that its grader really grades.
+
+For each lab: ``labs/`` equals a fresh release; the release holds no outputs, solution
+code or hidden tests; the solution scores full marks; the blank release scores 0 on every
+autograded cell; every known wrong answer loses points on the cells it names.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from dlcourse.course import Lab
+from dlcourse.grading import submissions as subs
+from dlcourse.grading.nbgrader_api import CellScore, GradingError, Sandbox
+
+
+@dataclass
+class Finding:
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass
+class LabResult:
+    lab: str
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.findings) and all(f.ok for f in self.findings)
+
+    def add(self, name: str, ok: bool, detail: str) -> None:
+        self.findings.append(Finding(name, ok, detail))
+
+
+def _total(scores: list[CellScore]) -> tuple[float, float]:
+    auto = [s for s in scores if s.auto]
+    return sum(s.score for s in auto), sum(s.max_score for s in auto)
+
+
+def _lost(scores: list[CellScore]) -> list[str]:
+    return [s.grade_id for s in scores if s.auto and s.score < s.max_score]
+
+
+def check_lab(lab: Lab) -> LabResult:
+    """Run every self-test check for one lab; never raises for a grading problem."""
+    result = LabResult(lab.id)
+    try:
+        _check_lab(lab, result)
+    except (GradingError, OSError, ValueError) as exc:
+        result.add("grading ran", False, str(exc))
+    return result
+
+
+def _check_lab(lab: Lab, result: LabResult) -> None:
+    source = subs.read(lab.source)
+    with Sandbox(lab.root, lab.id) as box:
+        fresh = box.release.read_bytes()
+        committed = lab.release.read_bytes() if lab.release.is_file() else b""
+        result.add("labs/ is up to date", fresh == committed,
+                   "matches a fresh release" if fresh == committed
+                   else f"{lab.release} differs from a fresh release: run `dlcourse release`")
+        release = subs.read(box.release)
+        problems = subs.release_problems(release, source)
+        result.add("release is clean", not problems,
+                   "no outputs, solution code or hidden tests" if not problems
+                   else "; ".join(problems[:5]))
+
+        scores = box.grade("solution", subs.solved(release, source))
+        got, best = _total(scores)
+        result.add("solution scores full marks", best > 0 and got == best,
+                   f"{got:g}/{best:g}" + (f", lost {_lost(scores)}" if got < best else ""))
+
+        scores = box.grade("blank", release)
+        scored = [f"{s.grade_id}={s.score:g}" for s in scores if s.auto and s.score > 0]
+        result.add("blank scores 0", not scored,
+                   "0 on every autograded cell" if not scored else "scored " + ", ".join(scored))
+
+        wrong_answers = subs.load_wrong_answers(lab.wrong_answers)
+        result.add("wrong-answer fixtures exist", len(wrong_answers) >= 3,
+                   f"{len(wrong_answers)} in {lab.wrong_answers.name}")
+        for wrong in wrong_answers:
+            scores = box.grade(f"wrong-{wrong.name}",
+                               subs.with_wrong_answer(release, source, wrong))
+            got, best = _total(scores)
+            lost = _lost(scores)
+            missing = [cell for cell in wrong.loses if cell not in lost]
+            ok = got < best and not missing
+            detail = f"{got:g}/{best:g}, lost {lost}"
+            if missing:
+                detail += f"; expected to lose {missing} too"
+            result.add(f"wrong answer '{wrong.name}' loses points", ok, detail)
+
+
+def run(labs: list[Lab], workers: int = 1) -> list[LabResult]:
+    if workers <= 1 or len(labs) <= 1:
+        return [check_lab(lab) for lab in labs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(check_lab, labs))
+
+
+def format_results(results: list[LabResult]) -> str:
+    lines = []
+    for res in results:
+        lines.append(f"{'PASS' if res.ok else 'FAIL'}  {res.lab}")
+        for f in res.findings:
+            lines.append(f"   {'ok ' if f.ok else 'BAD'} {f.name}: {f.detail}")
+    passed = sum(r.ok for r in results)
+    lines.append(f"selftest: {passed} passed, {len(results) - passed} failed")
+    return "\n".join(lines)

@@ -1,0 +1,129 @@
+"""Build student submissions from a release: filled with the solution, blank, or with
+known wrong answers (the fixtures in ``grading/wrong_answers/<lab>.toml``)."""
+
+from __future__ import annotations
+
+import copy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
+HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+
+
+@dataclass(frozen=True)
+class WrongAnswer:
+    """A common mistake: replacement sources for answer cells and the tests it must fail."""
+
+    name: str
+    mistake: str
+    cells: dict[str, str]
+    loses: tuple[str, ...] = field(default_factory=tuple)
+
+
+def nbgrader_meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+def grade_id(cell) -> str | None:
+    return nbgrader_meta(cell).get("grade_id")
+
+
+def is_answer(cell) -> bool:
+    return bool(nbgrader_meta(cell).get("solution"))
+
+
+def is_test(cell) -> bool:
+    meta = nbgrader_meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def region(source: str, markers: tuple[str, str]) -> list[str]:
+    """The lines between a pair of markers (all such regions of a cell)."""
+    lines, inside = [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped == markers[0]:
+            inside = True
+        elif stripped == markers[1]:
+            inside = False
+        elif inside:
+            lines.append(line)
+    return lines
+
+
+def without_markers(source: str) -> str:
+    """A solution cell's source as a student who solved it would have written it."""
+    return "\n".join(line for line in source.splitlines()
+                     if line.strip() not in SOLUTION_MARKERS)
+
+
+def solution_sources(source_nb) -> dict[str, str]:
+    return {grade_id(c): without_markers(c.source) for c in source_nb.cells if is_answer(c)}
+
+
+def fill(release_nb, answers: dict[str, str]):
+    """A copy of the release with the given answer cells replaced."""
+    nb = copy.deepcopy(release_nb)
+    unknown = set(answers) - {grade_id(c) for c in nb.cells if is_answer(c)}
+    if unknown:
+        raise ValueError(f"no answer cells with grade ids {sorted(unknown)}")
+    for cell in nb.cells:
+        if is_answer(cell) and grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
+    return nb
+
+
+def solved(release_nb, source_nb):
+    return fill(release_nb, solution_sources(source_nb))
+
+
+def with_wrong_answer(release_nb, source_nb, wrong: WrongAnswer):
+    answers = solution_sources(source_nb)
+    answers.update(wrong.cells)
+    return fill(release_nb, answers)
+
+
+def load_wrong_answers(path: Path) -> list[WrongAnswer]:
+    if not path.is_file():
+        return []
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    return [WrongAnswer(name=w["name"], mistake=w["mistake"], cells=dict(w["cells"]),
+                        loses=tuple(w.get("loses", ()))) for w in raw.get("wrong", [])]
+
+
+def read(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def release_problems(release_nb, source_nb) -> list[str]:
+    """What a release must not contain: outputs, solution code, hidden tests, markers."""
+    problems = []
+    source_cells = {grade_id(c): c for c in source_nb.cells if grade_id(c)}
+    for index, cell in enumerate(release_nb.cells):
+        where = f"cell {index} ({grade_id(cell) or cell.cell_type})"
+        text = cell.source
+        for marker in SOLUTION_MARKERS + HIDDEN_MARKERS:
+            if marker in text:
+                problems.append(f"{where} contains the marker {marker!r}")
+        if cell.cell_type == "code" and (cell.get("outputs") or cell.get("execution_count")):
+            problems.append(f"{where} has outputs")
+        original = source_cells.get(grade_id(cell))
+        if original is None:
+            continue
+        released = {line.strip() for line in text.splitlines()}
+        for markers, kind in ((SOLUTION_MARKERS, "solution code"), (HIDDEN_MARKERS, "hidden test")):
+            for line in region(original.source, markers):
+                stripped = line.strip()
+                if len(stripped) > 3 and not stripped.startswith("#") and stripped in released:
+                    problems.append(f"{where} leaks {kind}: {stripped!r}")
+    return problems

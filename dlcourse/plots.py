@@ -1,0 +1,149 @@
+"""The course's standard figures. Each function returns the matplotlib Figure it drew."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def _plt():
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _history_dict(history) -> dict:
+    """Accept a Keras History, its ``.history`` dict, or a DataFrame of epochs."""
+    if hasattr(history, "history"):
+        history = history.history
+    if hasattr(history, "to_dict"):
+        history = {k: list(v.values()) for k, v in history.to_dict().items()}
+    if not isinstance(history, dict) or not history:
+        raise ValueError("expected a Keras History or a non-empty dict of per-epoch values")
+    return history
+
+
+def learning_curves(history, metrics=None, title: str = "Learning curves"):
+    """Training vs validation curves, one panel per metric (``loss`` first)."""
+    plt = _plt()
+    hist = _history_dict(history)
+    if metrics is None:
+        metrics = [k for k in hist if not k.startswith("val_") and k != "learning_rate"]
+        metrics.sort(key=lambda k: k != "loss")
+    missing = [m for m in metrics if m not in hist]
+    if missing:
+        raise ValueError(f"history has no {missing}; it has {sorted(hist)}")
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.5 * len(metrics), 4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics, strict=True):
+        epochs = np.arange(1, len(hist[metric]) + 1)
+        ax.plot(epochs, hist[metric], marker="o", ms=3, label="training")
+        if f"val_{metric}" in hist:
+            ax.plot(epochs, hist[f"val_{metric}"], marker="o", ms=3, label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def decision_boundary(predict, X, y, title: str = "Decision boundary", resolution: int = 200,
+                      ax=None, padding: float = 0.5):
+    """Shade the regions a 2-D classifier assigns to each class and scatter the data.
+
+    ``predict`` maps an (m, 2) array to m class labels or probabilities of class 1.
+    """
+    plt = _plt()
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y).reshape(-1)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"decision_boundary needs 2-D points of shape (n, 2), got {X.shape}")
+    (x0, y0), (x1, y1) = X.min(axis=0) - padding, X.max(axis=0) + padding
+    gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
+    grid = np.c_[gx.ravel(), gy.ravel()]
+    z = np.asarray(predict(grid), dtype=float)
+    if z.ndim == 2 and z.shape[1] > 1:
+        z = z.argmax(axis=1)
+    z = z.reshape(gx.shape)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5.5, 5))
+    else:
+        fig = ax.figure
+    ax.contourf(gx, gy, z, levels=20, cmap="RdBu", alpha=0.35)
+    ax.contour(gx, gy, z, levels=[0.5], colors="k", linewidths=1.5)
+    for cls, marker in zip(np.unique(y), "os^vD" * 4, strict=False):
+        pts = X[y == cls]
+        ax.scatter(pts[:, 0], pts[:, 1], marker=marker, edgecolor="k", label=f"class {cls}")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(title)
+    ax.legend(loc="best")
+    return fig
+
+
+def image_grid(images, labels=None, class_names=None, predictions=None, cols: int = 8,
+               title: str | None = None, max_images: int = 32):
+    """Show images with their labels; wrong predictions are titled in red."""
+    plt = _plt()
+    images = np.asarray(images)[:max_images]
+    if images.ndim not in (3, 4):
+        raise ValueError(f"expected images of shape (n, h, w) or (n, h, w, c), got {images.shape}")
+
+    def name(label):
+        label = int(np.asarray(label).reshape(-1)[0])
+        return class_names[label] if class_names is not None else str(label)
+
+    n = len(images)
+    rows = max(1, math.ceil(n / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(1.6 * cols, 1.9 * rows), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i >= n:
+            continue
+        img = images[i]
+        ax.imshow(img.squeeze(), cmap="gray" if img.ndim == 2 or img.shape[-1] == 1 else None)
+        text, color = "", "black"
+        if labels is not None:
+            text = name(labels[i])
+        if predictions is not None:
+            guess = name(predictions[i])
+            wrong = labels is not None and guess != text
+            text = f"{guess}\n(true: {text})" if wrong else guess
+            color = "red" if wrong else "green"
+        ax.set_title(text, fontsize=8, color=color)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def predicted_vs_actual(y_true, y_pred, units: str = "", title: str = "Predictions"):
+    """Predicted-vs-actual scatter with the ideal line, and residuals against predictions."""
+    plt = _plt()
+    y_true = np.asarray(y_true, dtype=float).reshape(-1)
+    y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true has {y_true.size} values but y_pred has {y_pred.size}")
+    residual = y_true - y_pred
+    suffix = f" [{units}]" if units else ""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    left.scatter(y_true, y_pred, s=8, alpha=0.5)
+    lo, hi = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
+    left.plot([lo, hi], [lo, hi], "k--", label="perfect prediction")
+    left.set_xlabel("actual" + suffix)
+    left.set_ylabel("predicted" + suffix)
+    left.set_title("Predicted vs actual")
+    left.legend()
+    right.scatter(y_pred, residual, s=8, alpha=0.5)
+    right.axhline(0, color="k", ls="--")
+    right.set_xlabel("predicted" + suffix)
+    right.set_ylabel("residual = actual - predicted" + suffix)
+    right.set_title("Residuals")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

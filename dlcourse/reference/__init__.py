@@ -1,0 +1,1 @@
+"""NumPy reference implementations the checks compare student answers against."""
