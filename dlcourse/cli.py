@@ -12,7 +12,7 @@ from dlcourse.runtime import PROFILES
 
 def _cmd_data(args) -> int:
     from dlcourse.datasets import fetch_all, load_registry
-    from dlcourse.datasets.fetch import DatasetError, cache_dir, cached_path, is_valid
+    from dlcourse.datasets.files import DatasetError, cache_dir, cached_path, is_valid
 
     registry = load_registry()
     names = args.names or sorted(registry)

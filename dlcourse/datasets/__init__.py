@@ -1,6 +1,6 @@
 """Datasets: the registry, verified fetching, parsers, loaders, subsets and generators."""
 
-from dlcourse.datasets.fetch import DatasetError, cache_dir, fetch, mirror_dir
+from dlcourse.datasets.files import DatasetError, cache_dir, fetch, mirror_dir
 from dlcourse.datasets.loaders import (
     CIFAR10_CLASSES,
     FASHION_MNIST_CLASSES,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from dlcourse.datasets import registry
-from dlcourse.datasets.fetch import DatasetError, fetch
+from dlcourse.datasets.files import DatasetError, fetch
 from dlcourse.datasets.parsers import read_cifar10, read_idx, read_imdb_reviews
 
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlcourse.datasets.fetch import DatasetError
+from dlcourse.datasets.files import DatasetError
 
 _IDX_DTYPES = {0x08: np.uint8}
 

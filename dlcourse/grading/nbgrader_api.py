@@ -22,6 +22,10 @@ class GradingError(RuntimeError):
     """nbgrader could not do what was asked; the message carries its log."""
 
 
+class SubmissionCrashed(GradingError):
+    """The submission killed its kernel (os._exit, a segfault, out of memory)."""
+
+
 @dataclass(frozen=True)
 class CellScore:
     grade_id: str
@@ -70,6 +74,8 @@ def generate(api, lab_id: str) -> None:
 def autograde(api, lab_id: str, student: str) -> None:
     with grader_environment():
         result = api.autograde(lab_id, student, force=True, create=True)
+    if not result.get("success") and "DeadKernelError" in (result.get("log") or ""):
+        raise SubmissionCrashed(f"{student}'s {lab_id} crashed its kernel; it was not graded")
     _check(result, f"autograde {lab_id} for {student}")
 
 

@@ -1,0 +1,28 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from dlcourse.course import all_labs
+
+ROOT = Path(__file__).resolve().parents[1]
+MIRROR = os.environ.get("DLCOURSE_DATA_MIRROR") or str(ROOT.parent / "shared" / "datasets")
+LABS = all_labs(ROOT)
+
+
+@pytest.fixture
+def mirror(monkeypatch, tmp_path):
+    """The offline dataset mirror, with an empty private cache."""
+    if not (Path(MIRROR) / "MANIFEST.json").is_file():
+        pytest.skip("no dataset mirror: set DLCOURSE_DATA_MIRROR")
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", MIRROR)
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    return Path(MIRROR)
+
+
+@pytest.fixture
+def offline(monkeypatch, tmp_path):
+    """No mirror and an empty cache."""
+    monkeypatch.delenv("DLCOURSE_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"

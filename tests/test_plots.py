@@ -1,0 +1,47 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from dlcourse import datasets, plots  # noqa: E402
+
+
+def test_learning_curves_plot_training_and_validation():
+    fig = plots.learning_curves({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2.4], "mae": [2, 1, 0.5],
+                                 "val_mae": [2, 1.5, 1.4]})
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    ax = fig.axes[0]
+    assert ax.get_title() == "loss" and ax.get_xlabel() == "epoch"
+    assert [line.get_label() for line in ax.get_lines()] == ["training", "validation"]
+    with pytest.raises(ValueError, match="has no"):
+        plots.learning_curves({"loss": [1]}, metrics=["accuracy"])
+
+
+def test_decision_boundary_shades_both_classes():
+    X, y = datasets.blobs(n=60, seed=0)
+    fig = plots.decision_boundary(lambda p: (p.sum(axis=1) > 0).astype(int), X, y, title="t")
+    ax = fig.axes[0]
+    assert ax.get_title() == "t" and ax.get_xlabel() == "$x_1$" and len(ax.collections) >= 2
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        plots.decision_boundary(lambda p: p, np.zeros((5, 3)), np.zeros(5))
+
+
+def test_image_grid_marks_wrong_predictions_red():
+    images = np.zeros((4, 8, 8), dtype=np.uint8)
+    fig = plots.image_grid(images, labels=[0, 1, 1, 0], predictions=[0, 1, 0, 0],
+                           class_names=["cat", "dog"], cols=4)
+    titles = [(ax.get_title(), ax.title.get_color()) for ax in fig.axes]
+    assert titles[2] == ("cat\n(true: dog)", "red") and titles[0] == ("cat", "green")
+    with pytest.raises(ValueError):
+        plots.image_grid(np.zeros(5))
+
+
+def test_predicted_vs_actual_has_residual_panel():
+    fig = plots.predicted_vs_actual([1, 2, 3], [[1.1], [1.9], [3.2]], units="$")
+    assert [ax.get_title() for ax in fig.axes] == ["Predicted vs actual", "Residuals"]
+    assert "[$]" in fig.axes[1].get_ylabel()
+    with pytest.raises(ValueError, match="3 values"):
+        plots.predicted_vs_actual([1, 2, 3], [1, 2])
