@@ -48,7 +48,8 @@ def test_setup_seeds_quiets_and_reports_in_one_line():
                   "dlcourse.setup(seed=7, verbose=False)\nb = np.random.rand(3)\n"
                   "print((a == b).all(), os.environ['TF_CPP_MIN_LOG_LEVEL'])")
     report, result = out.strip().splitlines()
-    assert "TensorFlow 2." in report and "Keras 3." in report and ("CPU" in report or "GPU" in report)
+    assert "TensorFlow 2." in report and "Keras 3." in report
+    assert "CPU" in report or "GPU" in report
     assert result == "True 3"
 
 
