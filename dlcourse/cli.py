@@ -1,4 +1,4 @@
-"""The ``dlcourse`` command: data, release, run, selftest."""
+"""The ``dlcourse`` command: data, release, run, selftest, and grading a class."""
 
 from __future__ import annotations
 
@@ -77,6 +77,49 @@ def _cmd_selftest(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _cmd_collect(args) -> int:
+    from dlcourse.course import select_labs
+    from dlcourse.grading.classroom import collect
+
+    (lab,) = select_labs([args.lab])
+    collected, rejected = collect(lab, Path(args.folder))
+    print(f"collected {len(collected)} submissions of {lab.id}")
+    for name, why in rejected.items():
+        print(f"rejected {name}: {why}", file=sys.stderr)
+    return 1 if rejected else 0
+
+
+def _cmd_autograde(args) -> int:
+    from dlcourse.course import select_labs
+    from dlcourse.grading.classroom import autograde_class
+
+    failures = 0
+    for lab in select_labs(args.labs):
+        report = autograde_class(lab)
+        print(report.format())
+        failures += len(report.problems)
+    return 1 if failures else 0
+
+
+def _cmd_feedback(args) -> int:
+    from dlcourse.course import select_labs
+    from dlcourse.grading.classroom import feedback
+
+    for lab in select_labs(args.labs):
+        print(f"feedback for {lab.id} in {feedback(lab)}")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    from dlcourse.course import course_root
+    from dlcourse.grading.classroom import export
+
+    root = course_root()
+    out = Path(args.out) if args.out else root / "grading" / "exports" / "grades.csv"
+    print(f"wrote {export(root, out)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="dlcourse", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -102,6 +145,23 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("labs", nargs="*")
     st.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     st.set_defaults(func=_cmd_selftest)
+
+    col = sub.add_parser("collect", help="file FOLDER/<student>.ipynb as submissions of LAB")
+    col.add_argument("lab")
+    col.add_argument("folder")
+    col.set_defaults(func=_cmd_collect)
+
+    ag = sub.add_parser("autograde", help="autograde every submission and summarise the class")
+    ag.add_argument("labs", nargs="*")
+    ag.set_defaults(func=_cmd_autograde)
+
+    fb = sub.add_parser("feedback", help="write HTML feedback for graded submissions")
+    fb.add_argument("labs", nargs="*")
+    fb.set_defaults(func=_cmd_feedback)
+
+    ex = sub.add_parser("export", help="write every grade to a CSV file")
+    ex.add_argument("--out", help="default: grading/exports/grades.csv")
+    ex.set_defaults(func=_cmd_export)
     return parser
 
 

@@ -62,3 +62,12 @@ def test_deleted_test_cell_still_counts(perceptron_box):
     nb.cells = [c for c in nb.cells if subs.grade_id(c) != "test_update"]
     scores = _by_id(box.grade("deleter", nb))
     assert scores["test_update"] == 3 and sum(scores.values()) == 10
+
+
+def test_memory_hungry_answer_fails_alone(perceptron_box, monkeypatch):
+    box, release, solved = perceptron_box
+    monkeypatch.setenv("DLCOURSE_GRADER_MEMORY_MB", "2048")
+    greedy = ("big = np.ones(2**29)  # 4 GiB\n"
+              "def decision_line(w, b):\n    return -w[0] / w[1], -b / w[1]")
+    scores = _by_id(box.grade("greedy", subs.fill(solved, {"decision_line": greedy})))
+    assert scores["test_decision_line"] == 0 and scores["test_train"] == 3

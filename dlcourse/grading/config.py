@@ -9,6 +9,7 @@ from pathlib import Path
 from traitlets.config import Config
 
 CELL_TIMEOUT_S = 300
+GRADING_KERNEL = "dlcourse-grader"  # dlcourse/grading/kernels/: ipykernel with a memory cap
 # Environment of every grading kernel: quiet TensorFlow (stderr in a test cell scores 0)
 # and the fast profile, so autograding never trains for long.
 GRADER_ENV = {
@@ -30,6 +31,10 @@ def headless_environment(**extra: str) -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
     if env.get("PATH", "").split(os.pathsep)[0] != bin_dir:
         env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    # Makes the memory-capped grading kernel (grading/kernels/) visible to Jupyter.
+    kernels_root = str(Path(__file__).parent)
+    if kernels_root not in env.get("JUPYTER_PATH", "").split(os.pathsep):
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [kernels_root, env.get("JUPYTER_PATH")]))
     return env
 
 
@@ -48,11 +53,11 @@ def course_config(root: Path, db_url: str | None = None, timeout: int = CELL_TIM
     # nbgrader 0.9 ignores ExecutePreprocessor.timeout; Execute.timeout is the one it reads.
     c.Execute.timeout = timeout
     c.Execute.interrupt_on_timeout = True
+    c.Execute.kernel_name = GRADING_KERNEL
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = IGNORED_STDERR
     # A student who deleted a graded cell gets it back (scored), not a crashed autograde.
     c.OverwriteCells.add_missing_cells = True
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
-    c.Exchange.assignment_dir = str(root)
     return c

@@ -13,9 +13,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
-
 from dlcourse.grading.config import CELL_TIMEOUT_S, course_config, headless_environment
+from dlcourse.grading.submissions import write_submission
 
 
 class GradingError(RuntimeError):
@@ -108,8 +107,7 @@ class Sandbox:
     def grade(self, student: str, notebook) -> list[CellScore]:
         """Submit ``notebook`` as ``student``, autograde it and return per-cell scores."""
         folder = self.root / "grading" / "submitted" / student / self.lab_id
-        folder.mkdir(parents=True, exist_ok=True)
-        nbformat.write(notebook, folder / f"{self.lab_id}.ipynb")
+        write_submission(folder / f"{self.lab_id}.ipynb", notebook)
         autograde(self.api, self.lab_id, student)
         return scores(self.api, self.lab_id, student)
 

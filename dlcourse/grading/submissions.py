@@ -105,6 +105,31 @@ def read(path: Path):
     return nbformat.read(path, as_version=4)
 
 
+def without_duplicate_ids(nb) -> tuple[object, list[str]]:
+    """Strip grading metadata from copies of a graded cell (same grade id, later in the
+    notebook). nbgrader would otherwise stop with a misleading error; the copy is kept
+    as an ordinary cell and the original is graded."""
+    nb = copy.deepcopy(nb)
+    seen, notes = set(), []
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid is None:
+            continue
+        if gid in seen:
+            cell.metadata.pop("nbgrader", None)
+            notes.append(f"a copy of graded cell {gid!r} was made an ordinary cell")
+        seen.add(gid)
+    return nb, notes
+
+
+def write_submission(path: Path, nb) -> list[str]:
+    """Write a student's notebook where nbgrader expects it; returns what was repaired."""
+    nb, notes = without_duplicate_ids(nb)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return notes
+
+
 def release_problems(release_nb, source_nb) -> list[str]:
     """What a release must not contain: outputs, solution code, hidden tests, markers."""
     problems = []

@@ -1,0 +1,62 @@
+"""An instructor grades a small class whose submissions include hostile ones."""
+
+import csv
+import shutil
+
+import nbformat
+import pytest
+
+from dlcourse.course import Lab
+from dlcourse.grading import classroom
+from dlcourse.grading import submissions as subs
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.notebooks
+LAB_ID = "02-perceptron"
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "solutions" / LAB_ID, root / "solutions" / LAB_ID)
+    (root / "grading").mkdir()
+    lab = Lab(LAB_ID, root)
+    release = subs.read(ROOT / "labs" / LAB_ID / f"{LAB_ID}.ipynb")
+    solved = subs.solved(release, subs.read(lab.source))
+    inbox = tmp_path_factory.mktemp("inbox")
+    nbformat.write(solved, inbox / "ada.ipynb")
+    nbformat.write(release, inbox / "bob.ipynb")
+    copier = nbformat.from_dict(solved)
+    copier.cells.append(next(c for c in solved.cells if subs.grade_id(c) == "test_predict"))
+    nbformat.write(copier, inbox / "cy.ipynb")
+    nbformat.write(subs.fill(solved, {"train": "import os\nos._exit(1)"}), inbox / "dee.ipynb")
+    (inbox / "eve.ipynb").write_text("{ this is not json")
+    shutil.copy(inbox / "ada.ipynb", inbox / "not a valid id.ipynb")
+    collected, rejected = classroom.collect(lab, inbox)
+    report = classroom.autograde_class(lab)
+    return lab, collected, rejected, report
+
+
+def test_collect_rejects_unreadable_and_badly_named_files(graded_class):
+    _, collected, rejected, _ = graded_class
+    assert collected == ["ada", "bob", "cy", "dee"]
+    assert set(rejected) == {"eve.ipynb", "not a valid id.ipynb"}
+    assert "not a readable notebook" in rejected["eve.ipynb"]
+
+
+def test_class_is_graded_despite_a_crash_and_a_copied_cell(graded_class):
+    _, _, _, report = graded_class
+    assert report.totals == {"ada": (10, 10), "bob": (0, 10), "cy": (10, 10)}
+    assert "crashed its kernel" in report.problems["dee"]
+    text = report.format()
+    assert "NOT GRADED" in text and "hardest first" in text
+
+
+def test_feedback_and_export(graded_class, tmp_path):
+    lab, _, _, _ = graded_class
+    folder = classroom.feedback(lab)
+    assert (folder / "ada" / LAB_ID / f"{LAB_ID}.html").is_file()
+    rows = list(csv.DictReader(open(classroom.export(lab.root, tmp_path / "grades.csv"))))
+    ada = [r for r in rows if r["student"] == "ada"]
+    assert len(ada) == 4 and sum(float(r["score"]) for r in ada) == 10
