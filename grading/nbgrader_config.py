@@ -1,8 +1,11 @@
-# nbgrader reads this file when run from this folder (grading/). The settings themselves
-# live in dlcourse.grading.config so the CLI and nbgrader always agree.
+# nbgrader reads this file when run from this folder (grading/). The settings live in
+# dlcourse.grading.config so the dlcourse commands and plain nbgrader always agree.
+import os
 from pathlib import Path
 
-from dlcourse.grading.config import course_config
+from dlcourse.grading.config import course_config, headless_environment
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.merge(course_config(Path(__file__).resolve().parents[1]))
+# Quiet TensorFlow, the smoke profile and the memory-capped grading kernel for every kernel.
+os.environ.update(headless_environment())
