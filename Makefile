@@ -10,7 +10,7 @@ WORKERS ?= 2
 DLCOURSE_DATA_MIRROR ?= $(wildcard $(abspath ../shared/datasets))
 export DLCOURSE_DATA_MIRROR
 
-.PHONY: install run test lint release selftest lock clean
+.PHONY: install run test lint release selftest bench lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ release: install  ## regenerate labs/ from solutions/
 
 selftest: install
 	$(BIN)/dlcourse selftest --workers $(WORKERS)
+
+bench: install  ## measure install, smoke and full runs, and the tests -> build/benchmarks.md
+	$(BIN)/python benchmarks/measure.py --install --full --tests
 
 lock:  ## re-resolve requirements.lock from pyproject.toml in a scratch environment
 	rm -rf build/lock-venv && $(PYTHON) -m venv build/lock-venv
