@@ -39,3 +39,7 @@ def test_solution_runs_in_the_smoke_profile(lab, mirror, tmp_path):
     result = run_lab(lab, tmp_path, "smoke", timeout=600)
     assert result.status == "ok", result.detail
     assert result.metrics, "the lab recorded no key metric"
+    executed = nbformat.read(tmp_path / lab.id / f"{lab.id}.ipynb", as_version=4)
+    outputs = [o for c in executed.cells for o in c.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs), "the lab drew no figure"
+    assert not [o for o in outputs if o.get("name") == "stderr" and "Traceback" in o["text"]]

@@ -18,7 +18,6 @@ GRADER_ENV = {
     "KERAS_BACKEND": "tensorflow",
     "DLCOURSE_PROFILE": "smoke",
     "PYTHONWARNINGS": "ignore",
-    "MPLBACKEND": "agg",
 }
 # Log lines some libraries still print to stderr; they must not cost a student marks.
 IGNORED_STDERR = r"(?m)^(WARNING: All log messages before absl::InitializeLog|I0000|W0000|E0000).*"
