@@ -60,7 +60,7 @@ def read_metrics(executed: Path) -> dict[str, str]:
         for output in cell.get("outputs", []):
             data = output.get("data", {}).get(METRIC_MIME)
             if data:
-                metrics[data["name"]] = data["text"].split(": ", 1)[-1]
+                metrics[data["name"]] = data["shown"]
     return metrics
 
 

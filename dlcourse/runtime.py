@@ -145,6 +145,6 @@ def record_metric(name: str, value: float, fmt: str = "{:.4g}") -> None:
     """Show a lab's key metric and tag it so ``dlcourse run`` can put it in its report."""
     from IPython.display import display
 
-    text = f"{name}: {fmt.format(value)}"
-    display({"text/plain": text, METRIC_MIME: {"name": name, "value": float(value),
-                                               "text": text}}, raw=True)
+    shown = fmt.format(value)
+    display({"text/plain": f"{name}: {shown}",
+             METRIC_MIME: {"name": name, "value": float(value), "shown": shown}}, raw=True)
