@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcourse.reference import losses
+
 
 def standardize(X_train, X_test):
     """Scale both sets with the training set's mean and population std (like StandardScaler).
@@ -19,12 +21,8 @@ def standardize(X_train, X_test):
 
 
 def residuals(y_true, y_pred) -> np.ndarray:
-    """actual - predicted, flattened to shape (n,)."""
-    y_true = np.asarray(y_true, dtype=float).reshape(-1)
-    y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"{y_true.size} targets but {y_pred.size} predictions")
-    return y_true - y_pred
+    """actual - predicted, flattened to shape (n,) (``model.predict`` gives (n, 1))."""
+    return losses.residuals(np.ravel(y_true), np.ravel(y_pred))
 
 
 def unscale(y_scaled, mean: float, std: float) -> np.ndarray:

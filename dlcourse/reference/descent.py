@@ -1,0 +1,104 @@
+"""Gradient descent for a line ``y = w * x + b`` under the MSE loss, in NumPy.
+
+The loss itself comes from :mod:`dlcourse.reference.losses`. Trajectories are returned as
+``history`` arrays of shape ``(epochs + 1, 3)``: row k holds ``(w, b, loss)`` after k
+updates, so row 0 is the starting point.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from dlcourse.datasets.toy import LINE_X, LINE_Y
+from dlcourse.reference.losses import mse
+
+# The course's run (seed 002): fit Y = 2X - 1 from w = b = 10 with learning rate 0.09.
+SEED_X, SEED_Y = LINE_X, LINE_Y
+SEED_W0, SEED_B0, SEED_LR, SEED_EPOCHS = 10.0, 10.0, 0.09, 50
+
+
+def predict(x, w: float, b: float) -> np.ndarray:
+    """The line's predictions ``w * x + b``."""
+    return w * np.asarray(x, dtype=float) + b
+
+
+def line_loss(x, y, w: float, b: float) -> float:
+    """MSE of the line ``(w, b)`` on the points ``(x, y)``."""
+    return mse(y, predict(x, w, b))
+
+
+def mse_gradient(x, y, w: float, b: float) -> tuple[float, float]:
+    """``(dL/dw, dL/db)`` of ``L = mean((w x + b - y)**2)``: ``2 mean(e x)`` and ``2 mean(e)``."""
+    x = np.asarray(x, dtype=float)
+    err = predict(x, w, b) - np.asarray(y, dtype=float)
+    return float(2 * np.mean(err * x)), float(2 * np.mean(err))
+
+
+def step(x, y, w: float, b: float, lr: float) -> tuple[float, float]:
+    """One gradient-descent update; both gradients are taken at the old ``(w, b)``."""
+    dw, db = mse_gradient(x, y, w, b)
+    return w - lr * dw, b - lr * db
+
+
+def gradient_descent(x, y, w: float, b: float, lr: float, epochs: int) -> np.ndarray:
+    """Full-batch gradient descent; returns the ``(epochs + 1, 3)`` history of (w, b, loss)."""
+    history = [(w, b, line_loss(x, y, w, b))]
+    for _ in range(epochs):
+        w, b = step(x, y, w, b, lr)
+        history.append((w, b, line_loss(x, y, w, b)))
+    return np.array(history, dtype=float)
+
+
+def iterations_per_epoch(n_samples: int, batch_size: int) -> int:
+    """Batches in one pass over the data: the last, smaller batch counts too (round up)."""
+    if n_samples < 1 or batch_size < 1:
+        raise ValueError("n_samples and batch_size must be at least 1")
+    return math.ceil(n_samples / batch_size)
+
+
+def make_batches(n_samples: int, batch_size: int, rng=None) -> list[np.ndarray]:
+    """Index arrays of one epoch's batches, shuffled by ``rng`` (in order when it is None)."""
+    order = np.arange(n_samples) if rng is None else rng.permutation(n_samples)
+    return [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
+
+
+def minibatch_descent(x, y, w: float, b: float, lr: float, epochs: int, batch_size: int,
+                      seed: int = 0) -> np.ndarray:
+    """Mini-batch gradient descent (batch_size 1: stochastic; len(x): batch).
+
+    One update per batch; the history holds one row per *epoch*, with the loss on all data.
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    rng = np.random.default_rng(seed)
+    history = [(w, b, line_loss(x, y, w, b))]
+    for _ in range(epochs):
+        for idx in make_batches(len(x), batch_size, rng):
+            w, b = step(x[idx], y[idx], w, b, lr)
+        history.append((w, b, line_loss(x, y, w, b)))
+    return np.array(history, dtype=float)
+
+
+def momentum_descent(x, y, w: float, b: float, lr: float, momentum: float,
+                     epochs: int) -> np.ndarray:
+    """Gradient descent with momentum, as ``keras.optimizers.SGD(momentum=...)`` does it.
+
+    ``v = momentum * v - lr * gradient``; ``param = param + v``; velocities start at 0.
+    """
+    vw = vb = 0.0
+    history = [(w, b, line_loss(x, y, w, b))]
+    for _ in range(epochs):
+        dw, db = mse_gradient(x, y, w, b)
+        vw, vb = momentum * vw - lr * dw, momentum * vb - lr * db
+        w, b = w + vw, b + vb
+        history.append((w, b, line_loss(x, y, w, b)))
+    return np.array(history, dtype=float)
+
+
+def loss_surface(x, y, W, B) -> np.ndarray:
+    """The MSE at every grid point: ``W`` and ``B`` are arrays of the same shape (a meshgrid)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    W, B = np.asarray(W, dtype=float), np.asarray(B, dtype=float)
+    err = W[..., None] * x + B[..., None] - y
+    return np.mean(err**2, axis=-1)

@@ -1,0 +1,302 @@
+"""Lab 05: activations, the NumPy MLP (checked by finite differences and tf.GradientTape),
+and the lab's student-facing checks."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from dlcourse.checks import backprop as check
+from dlcourse.datasets import toy
+from dlcourse.reference import activations as act
+from dlcourse.reference import mlp
+
+ELEMENTWISE = sorted(act.ACTIVATIONS)
+
+
+# --- activations -------------------------------------------------------------------------
+
+def test_worked_values_from_the_course():
+    assert np.isclose(act.sigmoid(0), 0.5)
+    assert np.isclose(act.sigmoid(10), 0.9999546, atol=5e-8)
+    assert np.isclose(act.sigmoid(-10), 0.0000454, atol=5e-8)
+    assert np.isclose(act.tanh(1), 0.761594, atol=5e-7)
+    assert np.isclose(act.tanh(10), 0.999999995878, atol=1e-12)
+    z = np.linspace(-3, 3, 7)
+    assert np.allclose(act.tanh(z), 2 * act.sigmoid(2 * z) - 1)
+
+
+def test_sigmoid_derivative_is_at_most_a_quarter_and_tanh_stays_inside_minus_one_one():
+    z = np.linspace(-20, 20, 4001)
+    assert np.isclose(act.sigmoid_prime(z).max(), 0.25) and act.sigmoid_prime(0) == 0.25
+    t = act.tanh(np.linspace(-15, 15, 301))
+    assert t.min() > -1 - 1e-15 and t.max() < 1 + 1e-15
+    assert np.all(np.abs(act.tanh(np.linspace(-5, 5, 11))) < 1)
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+def test_derivatives_match_finite_differences(name):
+    f, f_prime = act.get(name)
+    z = np.array([-2.3, -0.7, -0.1, 0.2, 0.9, 3.1])  # away from the kinks at 0
+    numeric = (f(z + 1e-6) - f(z - 1e-6)) / 2e-6
+    assert np.allclose(f_prime(z), numeric, atol=1e-6)
+
+
+def test_huge_inputs_give_no_warnings():
+    z = np.array([-1000.0, 1000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for f, f_prime in act.ACTIVATIONS.values():
+            assert np.all(np.isfinite(f_prime(z)))
+            f(z)
+        assert np.allclose(act.sigmoid(z), [0, 1]) and np.allclose(act.softmax(z), [0, 1])
+
+
+def test_softmax_sums_to_one_and_its_jacobian():
+    z = np.array([[1.0, 2.0, 0.5], [-3.0, 0.0, 3.0]])
+    assert np.allclose(act.softmax(z).sum(axis=1), 1)
+    v = np.array([0.3, -1.2, 2.0])
+    numeric = np.stack([(act.softmax(v + e) - act.softmax(v - e)) / 2e-6
+                        for e in np.eye(3) * 1e-6], axis=1)
+    assert np.allclose(act.softmax_jacobian(v), numeric, atol=1e-8)
+
+
+def test_activations_agree_with_keras():
+    keras = pytest.importorskip("keras")
+    z = np.linspace(-4, 4, 17).astype("float32")
+    ops = keras.ops
+    pairs = {"sigmoid": keras.activations.sigmoid, "tanh": keras.activations.tanh,
+             "relu": keras.activations.relu, "elu": keras.activations.elu}
+    for name, fn in pairs.items():
+        assert np.allclose(act.get(name)[0](z), ops.convert_to_numpy(fn(z)), atol=1e-6), name
+    leaky = ops.convert_to_numpy(keras.activations.leaky_relu(z, negative_slope=0.01))
+    assert np.allclose(act.leaky_relu(z), leaky, atol=1e-6)
+    assert np.allclose(act.softmax(z), ops.convert_to_numpy(keras.activations.softmax(z)),
+                       atol=1e-6)
+
+
+def test_unknown_activation_is_named():
+    with pytest.raises(ValueError, match="softplus"):
+        act.get("softplus")
+
+
+# --- the MLP ------------------------------------------------------------------------------
+
+def _problem(sizes=(3, 5, 4, 2), n=7, seed=0):
+    rng = np.random.default_rng(seed)
+    layers = mlp.init_layers(list(sizes), seed=seed, init=0.8)
+    layers = [(W, rng.normal(size=b.shape)) for W, b in layers]
+    return layers, rng.normal(size=(n, sizes[0])), rng.normal(size=(n, sizes[-1]))
+
+
+@pytest.mark.parametrize("hidden", ELEMENTWISE)
+@pytest.mark.parametrize("reg", [None, "l1", "l2"])
+def test_backward_matches_finite_differences(hidden, reg):
+    layers, X, y = _problem()
+    _, cache = mlp.forward(layers, X, hidden, "tanh")
+    grads = mlp.backward(layers, cache, y, hidden, "tanh", reg, 0.03)
+
+    def cost(_):
+        out, _ = mlp.forward(layers, X, hidden, "tanh")
+        return mlp.loss(out, y) + mlp.penalty(layers, reg, 0.03)
+
+    for (W, b), (dW, db) in zip(layers, grads, strict=True):
+        assert mlp.relative_error(dW, mlp.numerical_gradient(cost, W)) < 1e-6
+        assert mlp.relative_error(db, mlp.numerical_gradient(cost, b)) < 1e-6
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "elu"])
+def test_backward_matches_gradient_tape(hidden):
+    tf = pytest.importorskip("tensorflow")
+    layers, X, y = _problem(seed=1)
+    _, cache = mlp.forward(layers, X, hidden, "sigmoid")
+    grads = mlp.backward(layers, cache, y, hidden, "sigmoid")
+    variables = [(tf.Variable(W), tf.Variable(b)) for W, b in layers]
+    fn = {"sigmoid": tf.sigmoid, "tanh": tf.tanh, "relu": tf.nn.relu, "elu": tf.nn.elu}
+    with tf.GradientTape() as tape:
+        a = tf.constant(X)
+        for i, (W, b) in enumerate(variables):
+            z = a @ W + b
+            a = tf.sigmoid(z) if i == len(variables) - 1 else fn[hidden](z)
+        cost = 0.5 * tf.reduce_sum((a - y) ** 2) / len(X)
+    tape_grads = tape.gradient(cost, [v for pair in variables for v in pair])
+    assert np.isclose(float(cost), mlp.loss(cache["a"][-1], y))
+    ours = [g for pair in grads for g in pair]
+    for mine, theirs in zip(ours, tape_grads, strict=True):
+        assert np.allclose(mine, theirs.numpy(), atol=1e-12, rtol=1e-9)
+
+
+def test_two_layer_network_learns_xor():
+    X, y = toy.GATE_X.astype(float), toy.XOR_Y
+    layers, losses = mlp.train(mlp.init_layers([2, 4, 1], seed=0, init=1.0), X, y, 2.0, 2000)
+    assert mlp.accuracy(mlp.forward(layers, X)[0], y) == 1.0
+    assert len(losses) == 2000 and losses[-1] < 0.01 < losses[0]
+
+
+def test_update_and_dict_round_trip():
+    layers, _, _ = _problem()
+    grads = [(np.ones_like(W), np.ones_like(b)) for W, b in layers]
+    new = mlp.update(layers, grads, 0.5)
+    assert all(np.allclose(nW, W - 0.5) and np.allclose(nb, b - 0.5)
+               for (nW, nb), (W, b) in zip(new, layers, strict=True))
+    params = mlp.from_layers(layers)
+    assert sorted(params) == ["W1", "W2", "W3", "b1", "b2", "b3"]
+    assert all(a is c and b is d for (a, b), (c, d) in
+               zip(mlp.to_layers(params), layers, strict=True))
+
+
+def test_huge_learning_rate_stops_quietly_on_nan():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)) * 5
+    y = rng.normal(size=40) * 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        _, losses = mlp.train(mlp.init_layers([2, 8, 1], seed=0), X, y, 50.0, 200,
+                              hidden="relu", output="linear")
+    assert not np.isfinite(losses[-1]) and len(losses) < 200
+
+
+def test_sigmoid_gradients_vanish_in_a_deep_stack():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(64, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(float)
+    norms = {}
+    for hidden, init in (("sigmoid", "xavier"), ("relu", "he")):
+        layers = mlp.init_layers([2] + [16] * 10 + [1], seed=1, init=init)
+        _, cache = mlp.forward(layers, X, hidden)
+        norms[hidden] = mlp.gradient_norms(mlp.backward(layers, cache, y, hidden))
+    assert norms["sigmoid"][0] < 1e-4 * norms["sigmoid"][-1]
+    assert norms["relu"][0] > 0.05 * norms["relu"][-1]
+
+
+def test_bad_arguments_are_named():
+    with pytest.raises(ValueError, match="init"):
+        mlp.init_layers([2, 1], init="zeros")
+    layers, X, y = _problem()
+    _, cache = mlp.forward(layers, X)
+    with pytest.raises(ValueError, match="regularization"):
+        mlp.backward(layers, cache, y, reg="l3")
+
+
+# --- the checks ---------------------------------------------------------------------------
+
+def r_forward(X, params):
+    return check.reference_cache(X, params)
+
+
+def r_backward(X, y, params, cache):
+    return check.reference_grads(X, y, params)
+
+
+def r_update(params, grads, lr):
+    return {k: params[k] - lr * grads[k] for k in params}
+
+
+def r_train_xor(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
+    layers, losses = mlp.train(mlp.init_layers([X.shape[1], hidden, 1], seed=seed, init=1.0),
+                               X, y, lr, epochs)
+    return mlp.from_layers(layers), losses
+
+
+def test_reference_answers_pass_every_check(capsys):
+    check.check_sigmoid(act.sigmoid, act.sigmoid_prime)
+    check.check_forward(r_forward)
+    check.check_backward(r_backward)
+    check.check_numerical_gradient(mlp.numerical_gradient)
+    check.check_update(r_update)
+    check.check_train_xor(r_train_xor)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
+
+
+def _student_backward(sign=1.0, mean=True, f2=True, f1=True, transposed=False, bias="sum"):
+    """A two-layer backward pass with switchable, typical mistakes."""
+    def backward(X, y, params, cache):
+        z1, a1, z2, a2 = cache
+        n = len(X) if mean else 1
+        delta2 = sign * (a2 - y) / n * (act.sigmoid_prime(z2) if f2 else 1)
+        W2 = params["W2"] if transposed else params["W2"].T
+        delta1 = (delta2 @ W2) * (act.sigmoid_prime(z1) if f1 else 1)
+        grads = {"W1": X.T @ delta1, "W2": a1.T @ delta2}
+        if bias == "sum":
+            grads.update(b1=delta1.sum(axis=0), b2=delta2.sum(axis=0))
+        elif bias == "rows":
+            grads.update(b1=delta1, b2=delta2)
+        else:
+            grads.update(b1=np.zeros(delta1.shape[1]), b2=np.zeros(delta2.shape[1]))
+        return grads
+    return backward
+
+
+def test_correct_student_backward_passes():
+    check.check_backward(_student_backward())
+
+
+@pytest.mark.parametrize("mistake, message", [
+    (dict(sign=-1.0), "wrong sign"),
+    (dict(mean=False), "summed instead of averaged"),
+    (dict(f2=False), r"missing the activation derivative sigmoid'\(z2\)"),
+    (dict(f1=False), r"missing the activation derivative sigmoid'\(z1\)"),
+    (dict(transposed=True), r"(?s)raised ValueError.*delta2 @ W2\.T"),
+    (dict(bias="rows"), "summed over the batch"),
+    (dict(bias="none"), "bias gradient is missing"),
+])
+def test_backward_mistakes_get_specific_hints(mistake, message):
+    with pytest.raises(AssertionError, match=message):
+        check.check_backward(_student_backward(**mistake))
+
+
+def test_sigmoid_prime_of_z_instead_of_sigmoid_is_caught():
+    with pytest.raises(AssertionError, match="compute s = sigmoid"):
+        check.check_sigmoid(act.sigmoid, lambda z: z * (1 - z))
+    with pytest.raises(AssertionError, match="sigmoid_prime"):
+        check.check_sigmoid(act.sigmoid, lambda z: act.sigmoid(z))
+
+
+def test_forward_mistakes():
+    def no_output_sigmoid(X, params):
+        z1, a1, z2, _ = check.reference_cache(X, params)
+        return z1, a1, z2, z2
+
+    with pytest.raises(AssertionError, match="a2 = sigmoid"):
+        check.check_forward(no_output_sigmoid)
+
+    def transposed(X, params):
+        return tuple(np.asarray(v).T for v in check.reference_cache(X, params))
+
+    with pytest.raises(AssertionError, match="transposed"):
+        check.check_forward(transposed)
+
+
+def test_numerical_gradient_mistakes():
+    def not_restored(f, x, eps=1e-5):
+        grad = np.zeros_like(x, dtype=float)
+        for i in np.ndindex(x.shape):
+            x[i] += eps
+            plus = f(x)
+            x[i] -= 2 * eps
+            grad[i] = (plus - f(x)) / (2 * eps)
+        return grad
+
+    with pytest.raises(AssertionError, match="put the original value back"):
+        check.check_numerical_gradient(not_restored)
+
+    def one_eps(f, x, eps=1e-5):
+        return mlp.numerical_gradient(f, x, eps) * 2
+
+    with pytest.raises(AssertionError, match="central differences"):
+        check.check_numerical_gradient(one_eps)
+
+
+def test_update_and_training_mistakes():
+    with pytest.raises(AssertionError, match="b1 was not updated"):
+        check.check_update(lambda p, g, lr: {k: p[k] - lr * g[k] if k[0] == "W" else p[k]
+                                             for k in p})
+    with pytest.raises(AssertionError, match="against the gradient"):
+        check.check_update(lambda p, g, lr: {k: p[k] + lr * g[k] for k in p})
+
+    def never_learns(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
+        layers = mlp.init_layers([2, hidden, 1], seed=seed, init=1.0)
+        return mlp.from_layers(layers), [0.2] * epochs
+
+    with pytest.raises(AssertionError, match="loss did not go down"):
+        check.check_train_xor(never_learns)

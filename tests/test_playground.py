@@ -1,0 +1,267 @@
+"""Lab 06: the offline Playground (data, features, training, divergence, the widget's
+fallback) and the lab's checks."""
+
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+from dlcourse import playground as pg
+from dlcourse.checks import playground as check
+from dlcourse.reference import activations as act
+
+NO_HIDDEN = {"gauss": ["x1", "x2"], "circle": ["x1^2", "x2^2"], "xor": ["x1*x2"]}
+SMALLEST = {"gauss": (), "circle": (3,), "xor": (4,)}
+
+
+def test_datasets_cover_the_playground_domain():
+    for name in pg.DATASETS:
+        X, y = pg.make_data(name, n=200, noise=0.1, seed=3)
+        assert X.shape == (200, 2) and set(np.unique(y)) == {0, 1}
+        assert np.abs(X).max() < pg.DOMAIN + 1 and np.abs(X).max() > 2
+        X2, _ = pg.make_data(name, n=200, noise=0.1, seed=3)
+        assert np.array_equal(X, X2)
+    with pytest.raises(ValueError, match="spiral"):
+        pg.make_data("moons")
+
+
+def test_feature_map_columns():
+    X = np.array([[1.0, 2.0], [-3.0, 0.5]])
+    F = pg.feature_map(X)
+    assert F.shape == (2, 7)
+    assert np.allclose(F[1], [-3, 0.5, 9, 0.25, -1.5, np.sin(-3), np.sin(0.5)])
+    assert np.allclose(pg.feature_map(X, ("x1*x2", "x1")), F[:, [4, 0]])
+    with pytest.raises(ValueError, match="unknown features"):
+        pg.feature_map(X, ("x3",))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (dict(dataset="moons"), "unknown dataset"),
+    (dict(features=()), "features"),
+    (dict(features=("x1", "cos(x1)")), "features"),
+    (dict(hidden=(8, 8, 8, 8, 8, 8, 8)), "0-6 layers"),
+    (dict(hidden=(9,)), "1-8 units"),
+    (dict(activation="swish"), "activation"),
+    (dict(regularization="l3"), "regularization"),
+    (dict(learning_rate=0), "learning_rate"),
+    (dict(output="softmax"), "output"),
+])
+def test_bad_configurations_are_explained(bad, message):
+    with pytest.raises(ValueError, match=message):
+        pg.Config(**bad)
+
+
+def test_configs_from_dicts_and_keywords():
+    config = pg.make_config({"dataset": "xor", "hidden": [2]}, learning_rate=0.3)
+    assert config == pg.Config(dataset="xor", hidden=(2,), learning_rate=0.3)
+    assert pg.make_config(regularization="L2").regularization == "l2"
+    with pytest.raises(TypeError):
+        pg.make_config("circle")
+
+
+def test_train_returns_losses_per_epoch_and_a_boundary():
+    result = pg.train(dataset="circle", hidden=(4,), epochs=30, learning_rate=0.1)
+    assert len(result.train_loss) == len(result.test_loss) == 30
+    assert result.train_loss[-1] < result.train_loss[0] and not result.diverged
+    assert len(result.X_train) == len(result.X_test) == 150
+    gx, gy, out = result.grid(25)
+    assert gx.shape == out.shape == (25, 25) and np.all(np.abs(out) <= 1)
+    assert set(np.unique(result.predict(result.X_test))) <= {0, 1}
+    assert 0.5 <= result.test_accuracy <= 1 and result.hidden_units == 4
+    assert "circle" in result.summary() and "test accuracy" in result.summary()
+
+
+def test_loss_is_half_the_mean_squared_error():
+    result = pg.train(dataset="gauss", hidden=(), epochs=3)
+    out = result.output(result.X_test)
+    target = 2.0 * result.y_test - 1
+    assert np.isclose(result.test_loss[-1], 0.5 * np.mean((out - target) ** 2))
+
+
+def test_same_seed_same_run_and_regularisation_shrinks_weights():
+    a = pg.train(dataset="xor", hidden=(4,), epochs=20, seed=5)
+    b = pg.train(dataset="xor", hidden=(4,), epochs=20, seed=5)
+    assert a.train_loss == b.train_loss
+    l2 = pg.train(dataset="xor", hidden=(4,), epochs=20, seed=5, regularization="l2",
+                  reg_rate=0.3)
+    l1 = pg.train(dataset="xor", hidden=(4,), epochs=20, seed=5, regularization="l1",
+                  reg_rate=0.3)
+
+    def size(r):
+        return sum(np.abs(W).sum() for W, _ in r.layers)
+
+    assert size(l2) < size(a) and size(l1) < size(a)
+
+
+def test_curriculum_claims_hold():
+    def acc(dataset, features=("x1", "x2"), hidden=()):
+        return max(pg.train(dataset=dataset, features=features, hidden=hidden, epochs=100,
+                            learning_rate=0.1, seed=s).test_accuracy for s in (0, 1))
+
+    assert acc("gauss") >= 0.95  # no hidden layer solves gauss ...
+    assert acc("circle") < 0.75  # ... but not circle ...
+    assert acc("circle", ("x1", "x2", "x1^2", "x2^2")) >= 0.95  # ... unless x1^2, x2^2 are added
+    assert acc("xor", ("x1*x2",)) >= 0.9
+    assert acc("circle", hidden=(3,)) >= 0.95
+
+
+def test_huge_learning_rate_gives_nan_without_crash_or_output(capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = pg.train(dataset="gauss", hidden=(4, 2), output="linear", learning_rate=10.0,
+                          epochs=50)
+        assert result.diverged and not np.isfinite(result.train_loss[-1])
+        assert len(result.train_loss) < 50
+        assert np.all(np.isnan(result.output(result.X_test)) | np.isfinite(
+            result.output(result.X_test)))
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_callback_sees_progress_and_can_stop():
+    seen = []
+    result = pg.train(dataset="gauss", epochs=50, callback=lambda r: seen.append(
+        len(r.train_loss)) or len(r.train_loss) == 5)
+    assert seen == [1, 2, 3, 4, 5] and len(result.train_loss) == 5
+
+
+def test_plots(tmp_path):
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    fig = pg.plot(pg.train(dataset="xor", hidden=(3,), epochs=5), resolution=20)
+    assert len(fig.axes) >= 2
+    fig2 = pg.plot(pg.train(dataset="gauss", output="linear", learning_rate=10.0, epochs=30))
+    assert "DIVERGED" in fig2.axes[0].get_title()
+    fig3 = pg.plot_activations()
+    assert len(fig3.axes) == 6
+    plt.close("all")
+
+
+def test_widget_without_ipywidgets_prints_what_to_do(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # makes `import ipywidgets` fail
+    assert pg.widget() is None
+    out = capsys.readouterr().out
+    assert "ipywidgets is not installed" in out and "playground.train(config)" in out
+
+
+def test_widget_outside_a_kernel_prints_what_to_do(capsys):
+    # pytest runs without an IPython kernel, like a plain Python script
+    assert pg.widget_unavailable_reason() is not None
+    assert pg.widget(dict(dataset="xor")) is None
+    assert "no Jupyter kernel" in capsys.readouterr().out
+
+
+def test_widget_builds_in_a_kernel(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    import IPython
+
+    class Shell:
+        kernel = object()
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    assert pg.widget_unavailable_reason() is None
+    box = pg.widget(dict(dataset="xor", hidden=(4,)))
+    assert box is not None and len(box.children) == 2
+
+
+# --- the checks ---------------------------------------------------------------------------
+
+def reference_feature_map(X):
+    return pg.feature_map(X)
+
+
+def reference_diverged(losses):
+    return bool(not np.all(np.isfinite(np.asarray(losses, dtype=float))))
+
+
+def test_reference_answers_pass_every_check(capsys):
+    check.check_derivatives(act.tanh_prime, act.relu_prime, act.leaky_relu_prime,
+                            act.elu_prime)
+    check.check_feature_map(reference_feature_map)
+    check.check_no_hidden(NO_HIDDEN)
+    check.check_smallest(SMALLEST)
+    check.check_diverged(reference_diverged, 10.0, 0.1)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
+
+
+@pytest.mark.parametrize("which, wrong, message", [
+    (0, lambda z: 1 - np.tanh(z), r"computes 1 - tanh\(z\)"),
+    (1, act.relu, "computes the function relu"),
+    (2, act.relu_prime, "slope of 0 for negative"),
+    (3, np.exp, r"computes exp\(z\) for every z"),
+    (3, lambda z: np.where(z > 0, 1.0, np.expm1(z)), "exp\\(z\\) - 1 for negative"),
+])
+def test_wrong_derivatives_are_named(which, wrong, message):
+    functions = [act.tanh_prime, act.relu_prime, act.leaky_relu_prime, act.elu_prime]
+    functions[which] = wrong
+    with pytest.raises(AssertionError, match=message):
+        check.check_derivatives(*functions)
+
+
+def test_feature_map_mistakes():
+    def square_not_product(X):
+        F = pg.feature_map(X)
+        F[:, 4] = X[:, 0] * X[:, 0]
+        return F
+
+    with pytest.raises(AssertionError, match=r"column 4 should be x1\*x2 \(it holds x1\^2\)"):
+        check.check_feature_map(square_not_product)
+    with pytest.raises(AssertionError, match="shape"):
+        check.check_feature_map(lambda X: pg.feature_map(X)[:, :6])
+
+
+def test_no_hidden_mistakes():
+    with pytest.raises(AssertionError, match="circle with features"):
+        check.check_no_hidden({**NO_HIDDEN, "circle": ["x1", "x2"]})
+    with pytest.raises(AssertionError, match="fewer features"):
+        check.check_no_hidden({**NO_HIDDEN, "xor": ["x1", "x2", "x1*x2"]})
+    with pytest.raises(AssertionError, match="keys gauss, circle and xor"):
+        check.check_no_hidden(["x1"])
+
+
+def test_smallest_mistakes():
+    with pytest.raises(AssertionError, match="fewer hidden units"):
+        check.check_smallest({**SMALLEST, "circle": (8, 8)})
+    with pytest.raises(AssertionError, match="too small"):
+        check.check_smallest({**SMALLEST, "circle": (1,)})
+    with pytest.raises(AssertionError, match="1-8 units"):
+        check.check_smallest({**SMALLEST, "xor": (20,)})
+
+
+def test_diverged_mistakes():
+    with pytest.raises(AssertionError, match="x == np.nan is always"):
+        check.check_diverged(lambda losses: bool(losses[-1] == np.nan), 10.0, 0.1)
+    with pytest.raises(AssertionError, match="np.isfinite"):
+        check.check_diverged(lambda losses: bool(np.isnan(losses).any()), 10.0, 0.1)
+    with pytest.raises(AssertionError, match="did not diverge"):
+        check.check_diverged(reference_diverged, 0.1, 0.1)
+    with pytest.raises(AssertionError, match="should train"):
+        check.check_diverged(reference_diverged, 10.0, 0.00001)
+
+
+def test_widget_button_trains_and_draws(monkeypatch):
+    pytest.importorskip("ipywidgets")
+    import IPython
+
+    class Shell:
+        kernel = object()
+
+        def showtraceback(self, *args, **kwargs):
+            raise  # surface errors from the button's handler
+
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    box = pg.widget(dict(dataset="xor", hidden=(4,), epochs=20), redraw_every=10)
+    controls, _ = box.children
+    button = next(c for c in controls.children if getattr(c, "description", "") == "Train")
+    button.click()
+    assert len(shown) == 3 and all(hasattr(fig, "savefig") for fig in shown)
+    hidden = next(c for c in controls.children if getattr(c, "description", "") == "hidden units")
+    hidden.value = "9"
+    button.click()  # an impossible layer size is reported, not raised
+    assert len(shown) == 3 and not button.disabled
