@@ -120,6 +120,30 @@ def image_grid(images, labels=None, class_names=None, predictions=None, cols: in
     return fig
 
 
+def confusion_matrix(cm, class_names=None, title: str = "Confusion matrix"):
+    """Heatmap of a confusion matrix: rows are actual classes, columns predicted ones."""
+    plt = _plt()
+    cm = np.asarray(cm)
+    if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+        raise ValueError(f"a confusion matrix is square, got shape {cm.shape}")
+    names = list(class_names) if class_names is not None else [str(i) for i in range(len(cm))]
+    if len(names) != len(cm):
+        raise ValueError(f"{len(names)} class names for a {len(cm)}x{len(cm)} matrix")
+    fig, ax = plt.subplots(figsize=(1.4 * len(names) + 2.5, 1.2 * len(names) + 2))
+    ax.imshow(cm, cmap="Blues")
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            ax.text(j, i, f"{cm[i, j]:,}", ha="center", va="center", fontsize=12,
+                    color="white" if cm[i, j] > cm.max() / 2 else "black")
+    ax.set_xticks(range(len(names)), names)
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("actual")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
 def predicted_vs_actual(y_true, y_pred, units: str = "", title: str = "Predictions"):
     """Predicted-vs-actual scatter with the ideal line, and residuals against predictions."""
     plt = _plt()

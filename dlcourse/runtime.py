@@ -6,6 +6,7 @@ after its papermill ``parameters`` cell.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -28,6 +29,31 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+@contextlib.contextmanager
+def _stderr_fd_silenced():
+    """Hide writes to file descriptor 2 itself: TensorFlow's C++ start-up prints a few lines
+    there ("Could not find cuda drivers", absl notices) before any log level applies."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def load_tensorflow():
+    """Import TensorFlow and Keras quietly and look up the devices once."""
+    quiet_tensorflow()
+    with _stderr_fd_silenced():
+        import keras  # noqa: F401
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
 
 
 def seed_everything(seed: int, keras: bool = True) -> None:
@@ -78,11 +104,17 @@ def setup(seed: int = 42, keras: bool = True, verbose: bool = True) -> None:
     memory).
     """
     quiet_tensorflow()
+    if keras:
+        load_tensorflow()
     seed_everything(seed, keras=keras)
     if keras:
+        import logging
+
         import absl.logging
 
         absl.logging.set_verbosity(absl.logging.ERROR)
+        # "tf.function retracing" warnings appear once a lab builds several models.
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
     if verbose:
         print(environment_line())
 

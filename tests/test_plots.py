@@ -45,3 +45,12 @@ def test_predicted_vs_actual_has_residual_panel():
     assert "[$]" in fig.axes[1].get_ylabel()
     with pytest.raises(ValueError, match="3 values"):
         plots.predicted_vs_actual([1, 2, 3], [1, 2])
+
+
+def test_confusion_matrix_annotates_every_cell():
+    fig = plots.confusion_matrix([[1527, 68], [215, 190]], ["stayed", "left"], title="churn")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["1,527", "68", "215", "190"]
+    assert ax.get_xlabel() == "predicted" and ax.get_title() == "churn"
+    with pytest.raises(ValueError, match="square"):
+        plots.confusion_matrix([[1, 2, 3]])

@@ -3,6 +3,10 @@
 For each lab: ``labs/`` equals a fresh release; the release holds no outputs, solution
 code or hidden tests; the solution scores full marks; the blank release scores 0 on every
 autograded cell; every known wrong answer loses points on the cells it names.
+
+Wrong answers are graded on the notebook without its ordinary code cells (demos and
+training runs), which makes them several times faster. That is sound because the solution
+must also score full marks in that form: the tests depend only on the answers.
 """
 
 from __future__ import annotations
@@ -78,12 +82,19 @@ def _check_lab(lab: Lab, result: LabResult) -> None:
         result.add("blank scores 0", not scored,
                    "0 on every autograded cell" if not scored else "scored " + ", ".join(scored))
 
+        quick = subs.graded_cells_only(release)
+        scores = box.grade("solution-tests-only", subs.solved(quick, source))
+        got, best = _total(scores)
+        result.add("tests depend only on the answers", got == best,
+                   f"solution without demo cells: {got:g}/{best:g}"
+                   + (f", lost {_lost(scores)}" if got < best else ""))
+
         wrong_answers = subs.load_wrong_answers(lab.wrong_answers)
         result.add("wrong-answer fixtures exist", len(wrong_answers) >= 3,
                    f"{len(wrong_answers)} in {lab.wrong_answers.name}")
         for wrong in wrong_answers:
             scores = box.grade(f"wrong-{wrong.name}",
-                               subs.with_wrong_answer(release, source, wrong))
+                               subs.with_wrong_answer(quick, source, wrong))
             got, best = _total(scores)
             lost = _lost(scores)
             missing = [cell for cell in wrong.loses if cell not in lost]

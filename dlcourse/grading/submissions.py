@@ -82,6 +82,15 @@ def fill(release_nb, answers: dict[str, str]):
     return nb
 
 
+def graded_cells_only(release_nb):
+    """The release without its ordinary code cells (demos, training runs): only the setup,
+    answer and test cells, which is all a grader needs to run."""
+    nb = copy.deepcopy(release_nb)
+    nb.cells = [c for c in nb.cells if c.cell_type != "code" or nbgrader_meta(c)
+                or "parameters" in c.metadata.get("tags", [])]
+    return nb
+
+
 def solved(release_nb, source_nb):
     return fill(release_nb, solution_sources(source_nb))
 
