@@ -50,6 +50,40 @@ def learning_curves(history, metrics=None, title: str = "Learning curves"):
     return fig
 
 
+def compare_histories(histories: dict, metric: str = "loss", marks: dict | None = None,
+                      title: str = "Training (dashed) vs validation (solid)", cols: int = 4):
+    """One panel per named history on shared axes; ``marks`` maps a name to an epoch to
+    highlight (for example the best one)."""
+    plt = _plt()
+    hists = {name: _history_dict(h) for name, h in histories.items()}
+    missing = [n for n, h in hists.items() if metric not in h or f"val_{metric}" not in h]
+    if missing:
+        raise ValueError(f"{missing} lack {metric!r} or 'val_{metric}'")
+    rows = -(-len(hists) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), sharex=True,
+                             sharey=True, squeeze=False)
+    top = 1.5 * max(min(h[f"val_{metric}"]) for h in hists.values())
+    for ax, (name, h) in zip(axes.ravel(), hists.items(), strict=False):
+        epochs = np.arange(1, len(h[metric]) + 1)
+        ax.plot(epochs, h[metric], "--", color="tab:blue", label="training")
+        ax.plot(epochs, h[f"val_{metric}"], "-", color="tab:orange", label="validation")
+        if marks and marks.get(name):
+            ax.axvline(marks[name], color="grey", lw=0.8, ls=":", label=f"epoch {marks[name]}")
+        ax.set_title(name)
+        ax.set_ylim(0, max(top, 1.1 * h[metric][0]))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    for ax in axes.ravel()[len(hists):]:
+        ax.axis("off")
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch")
+    for ax in axes[:, 0]:
+        ax.set_ylabel(metric)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def decision_boundary(predict, X, y, title: str = "Decision boundary", resolution: int = 200,
                       ax=None, padding: float = 0.5):
     """Shade the regions a 2-D classifier assigns to each class and scatter the data.

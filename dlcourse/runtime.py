@@ -46,6 +46,21 @@ def _stderr_fd_silenced():
         os.close(devnull)
 
 
+@contextlib.contextmanager
+def quiet_logger(name: str):
+    """Lower a library's Python logger to errors for a while (TensorFlow's retracing notes,
+    TensorBoard's reader warnings): in a test cell, any stderr output scores 0."""
+    import logging
+
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def load_tensorflow():
     """Import TensorFlow and Keras quietly and look up the devices once."""
     quiet_tensorflow()

@@ -54,3 +54,14 @@ def test_confusion_matrix_annotates_every_cell():
     assert ax.get_xlabel() == "predicted" and ax.get_title() == "churn"
     with pytest.raises(ValueError, match="square"):
         plots.confusion_matrix([[1, 2, 3]])
+
+
+def test_compare_histories_one_panel_per_variant():
+    runs = {"a": {"loss": [2, 1], "val_loss": [2, 1.5]},
+            "b": {"loss": [2, 1.2], "val_loss": [2, 3]}}
+    fig = plots.compare_histories(runs, marks={"a": 2}, cols=3)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles[:2] == ["a", "b"] and not fig.axes[2].axison
+    assert any(line.get_label() == "epoch 2" for line in fig.axes[0].get_lines())
+    with pytest.raises(ValueError, match="lack"):
+        plots.compare_histories({"c": {"loss": [1]}})
