@@ -64,6 +64,19 @@ def read_metrics(executed: Path) -> dict[str, str]:
     return metrics
 
 
+def executed_problems(nb) -> list[str]:
+    """What an executed lab must show: a figure, a recorded key metric, no stderr."""
+    outputs = [o for cell in nb.cells for o in cell.get("outputs", [])]
+    problems = []
+    if not any("image/png" in o.get("data", {}) for o in outputs):
+        problems.append("draws no figure")
+    if not any(METRIC_MIME in o.get("data", {}) for o in outputs):
+        problems.append("records no key metric (dlcourse.record_metric)")
+    problems += [f"writes to stderr: {o['text'][:120]!r}" for o in outputs
+                 if o.get("name") == "stderr"]
+    return problems
+
+
 def _last_error(executed: Path, log: Path) -> str:
     if executed.is_file():
         for cell in nbformat.read(executed, as_version=4).cells:

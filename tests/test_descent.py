@@ -47,7 +47,7 @@ def test_seed_run_is_reproduced():
     assert h.shape == (51, 3)
     assert round(h[0, 2], 2) == 715.67
     assert np.allclose(h[1, :2], [-0.41, 5.86])
-    assert round(h[1, 2], 5) == 27.47032  # the seed's loss printed for epoch 1
+    assert round(h[1, 2], 5) == 27.47032  # the worked example's loss after epoch 1
     assert round(h[49, 2], 5) == 0.00234  # ... and for epoch 49, before its update
     assert np.allclose(h[-1, :2], [1.98, -0.94], atol=0.005)
 

@@ -4,7 +4,8 @@ import nbformat
 import pytest
 
 from dlcourse import REPOSITORY
-from dlcourse.execute import run_lab
+from dlcourse.course import Lab
+from dlcourse.execute import executed_problems, run
 from dlcourse.grading.submissions import HIDDEN_MARKERS, is_answer, is_test, nbgrader_meta
 
 from .conftest import LABS
@@ -34,13 +35,35 @@ def test_lab_follows_the_conventions(lab):
     assert "record_metric(" in "".join(c.source for c in nb.cells)
 
 
-@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.id)
-def test_solution_runs_in_the_smoke_profile(lab, mirror, tmp_path):
-    result = run_lab(lab, tmp_path, "smoke", timeout=600)
-    assert result.status == "ok", result.detail
-    assert result.metrics, "the lab recorded no key metric"
+def test_run_executes_a_lab_and_reports_it(mirror, tmp_path):
+    """The papermill pipeline of `dlcourse run`; every lab's solution is also executed, in
+    the smoke profile, by the grading self-test."""
+    lab = next(lab for lab in LABS if lab.id == "02-perceptron")
+    results = run([lab], tmp_path, "smoke", workers=1, timeout=600)
+    assert results[0].status == "ok", results[0].detail
+    assert results[0].metrics == {"epochs to learn AND": "6"}
     executed = nbformat.read(tmp_path / lab.id / f"{lab.id}.ipynb", as_version=4)
-    outputs = [o for c in executed.cells for o in c.get("outputs", [])]
-    assert any("image/png" in o.get("data", {}) for o in outputs), "the lab drew no figure"
-    stderr = [o["text"][:200] for o in outputs if o.get("name") == "stderr"]
-    assert not stderr, f"the lab wrote to stderr (a test cell doing so scores 0): {stderr}"
+    assert executed_problems(executed) == []
+    report = (tmp_path / "report.md").read_text()
+    assert "| 02-perceptron | ok |" in report and "epochs to learn AND = 6" in report
+
+
+def test_run_reports_a_failing_lab(tmp_path):
+    broken = tmp_path / "course" / "solutions" / "99-broken"
+    broken.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("PROFILE = 'full'", metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("raise ValueError('boom')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, broken / "99-broken.ipynb")
+    (result,) = run([Lab("99-broken", tmp_path / "course")], tmp_path / "out", "smoke", timeout=120)
+    assert result.status == "failed" and "ValueError: boom" in result.detail
+
+
+def test_executed_problems_names_what_is_missing():
+    cell = nbformat.v4.new_code_cell("x")
+    cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text="WARNING: retracing")]
+    problems = executed_problems(nbformat.v4.new_notebook(cells=[cell]))
+    assert problems[:2] == ["draws no figure", "records no key metric (dlcourse.record_metric)"]
+    assert "retracing" in problems[2]

@@ -296,7 +296,7 @@ def check_callback_settings(es, ck, folder, patience, task="make_callbacks") -> 
     if abs(es.min_delta) > 0.01:
         fail(task, "EarlyStopping's min_delta should be small", "min_delta <= 0.01",
              abs(es.min_delta), "min_delta is the smallest drop of val_loss that counts as "
-             "progress; a large one (the seed used 0.5) stops training almost at once")
+             "progress; a large one (such as 0.5) stops training almost at once")
     path = os.fspath(ck.filepath)
     if not path.endswith(".keras"):
         fail(task, "the checkpoint should be a .keras file", "a path ending in .keras", path,

@@ -25,7 +25,7 @@ def _ints(value, task: str, what: str) -> np.ndarray:
 def check_encode_labels(encode_labels) -> None:
     __tracebackhide__ = True
     task = "encode_labels"
-    seed_labels = np.array([3, 2, 1, 1, 3, 2])  # the seed's Iris table numbers classes 1, 2, 3
+    seed_labels = np.array([3, 2, 1, 1, 3, 2])  # Iris tables often number the classes 1, 2, 3
     got = _ints(call(encode_labels, seed_labels.copy(), task=task, name="encode_labels"),
                 task, "the encoded labels")
     if got.shape == seed_labels.shape and np.array_equal(got, seed_labels):

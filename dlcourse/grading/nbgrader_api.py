@@ -111,6 +111,10 @@ class Sandbox:
         autograde(self.api, self.lab_id, student)
         return scores(self.api, self.lab_id, student)
 
+    def graded(self, student: str) -> Path:
+        """The notebook as nbgrader executed and graded it, outputs included."""
+        return self.root / "grading" / "autograded" / student / self.lab_id / f"{self.lab_id}.ipynb"
+
     def close(self) -> None:
         self._tmp.cleanup()
 

@@ -1,8 +1,9 @@
 """The grading self-test: proof, per lab, that its grader really grades.
 
 For each lab: ``labs/`` equals a fresh release; the release holds no outputs, solution
-code or hidden tests; the solution scores full marks; the blank release scores 0 on every
-autograded cell; every known wrong answer loses points on the cells it names.
+code or hidden tests; the solution, executed in the smoke profile, scores full marks and
+shows a figure and a key metric without writing to stderr; the blank release scores 0 on
+every autograded cell; every known wrong answer loses points on the cells it names.
 
 Wrong answers are graded on the notebook without its ordinary code cells (demos and
 training runs), which makes them several times faster. That is sound because the solution
@@ -15,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from dlcourse.course import Lab
+from dlcourse.execute import executed_problems
 from dlcourse.grading import submissions as subs
 from dlcourse.grading.nbgrader_api import CellScore, GradingError, Sandbox
 
@@ -76,6 +78,9 @@ def _check_lab(lab: Lab, result: LabResult) -> None:
         got, best = _total(scores)
         result.add("solution scores full marks", best > 0 and got == best,
                    f"{got:g}/{best:g}" + (f", lost {_lost(scores)}" if got < best else ""))
+        problems = executed_problems(subs.read(box.graded("solution")))
+        result.add("executed solution shows its results", not problems,
+                   "a figure, a key metric, no stderr" if not problems else "; ".join(problems))
 
         scores = box.grade("blank", release)
         scored = [f"{s.grade_id}={s.score:g}" for s in scores if s.auto and s.score > 0]

@@ -14,7 +14,7 @@ import numpy as np
 from dlcourse.datasets.toy import LINE_X, LINE_Y
 from dlcourse.reference.losses import mse
 
-# The course's run (seed 002): fit Y = 2X - 1 from w = b = 10 with learning rate 0.09.
+# The course's worked example: fit Y = 2X - 1 from w = b = 10 with learning rate 0.09.
 SEED_X, SEED_Y = LINE_X, LINE_Y
 SEED_W0, SEED_B0, SEED_LR, SEED_EPOCHS = 10.0, 10.0, 0.09, 50
 
