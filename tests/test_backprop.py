@@ -62,7 +62,7 @@ def test_softmax_sums_to_one_and_its_jacobian():
 
 
 def test_activations_agree_with_keras():
-    keras = pytest.importorskip("keras")
+    import keras
     z = np.linspace(-4, 4, 17).astype("float32")
     ops = keras.ops
     pairs = {"sigmoid": keras.activations.sigmoid, "tanh": keras.activations.tanh,
@@ -107,7 +107,7 @@ def test_backward_matches_finite_differences(hidden, reg):
 
 @pytest.mark.parametrize("hidden", ["sigmoid", "tanh", "relu", "elu"])
 def test_backward_matches_gradient_tape(hidden):
-    tf = pytest.importorskip("tensorflow")
+    import tensorflow as tf
     layers, X, y = _problem(seed=1)
     _, cache = mlp.forward(layers, X, hidden, "sigmoid")
     grads = mlp.backward(layers, cache, y, hidden, "sigmoid")

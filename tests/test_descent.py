@@ -15,7 +15,7 @@ def tf_keras():
     from dlcourse.runtime import quiet_tensorflow
 
     quiet_tensorflow()
-    keras = pytest.importorskip("keras")
+    import keras
     import tensorflow as tf
 
     return tf, keras

@@ -156,8 +156,8 @@ def test_widget_outside_a_kernel_prints_what_to_do(capsys):
 
 
 def test_widget_builds_in_a_kernel(monkeypatch):
-    pytest.importorskip("ipywidgets")
     import IPython
+    import ipywidgets  # noqa: F401
 
     class Shell:
         kernel = object()
@@ -244,8 +244,8 @@ def test_diverged_mistakes():
 
 
 def test_widget_button_trains_and_draws(monkeypatch):
-    pytest.importorskip("ipywidgets")
     import IPython
+    import ipywidgets  # noqa: F401
 
     class Shell:
         kernel = object()

@@ -1,16 +1,14 @@
 """Lab 01 (TensorFlow basics): the NumPy reference against TensorFlow/Keras, and the checks."""
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from dlcourse.checks import tensors as check
 from dlcourse.datasets import toy
 from dlcourse.reference import descent
 from dlcourse.reference import tensors as ref
-
-tf = pytest.importorskip("tensorflow")
-keras = pytest.importorskip("keras")
-
 
 # --- answers a student could write (the solution) -------------------------------------
 
