@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlcourse.reference import callbacks
+
 DIAGNOSES = ("underfit", "overfit", "good fit")
 
 
@@ -79,17 +81,11 @@ def early_stopping(val_losses, patience: int, min_delta: float = 0.0):
 
     Returns ``(epochs_run, best)`` counted from 1: training stops after ``patience`` epochs
     without an improvement of more than ``min_delta``, and the weights of epoch ``best`` are
-    restored.
+    restored. (:func:`dlcourse.reference.callbacks.early_stopping` counts from 0.)
     """
-    best_value, best, wait = np.inf, 1, 0
     values = np.asarray(val_losses, dtype=float).reshape(-1)
-    for epoch, value in enumerate(values, start=1):
-        wait += 1
-        if value + abs(min_delta) < best_value:
-            best_value, best, wait = value, epoch, 0
-        elif wait >= patience and epoch > 1:
-            return epoch, best
-    return len(values), best
+    best, stopped = callbacks.early_stopping(values, patience, min_delta)
+    return (len(values) if stopped is None else stopped + 1), best + 1
 
 
 def synthetic_history(kind: str, epochs: int = 30, noise: float = 0.0, seed: int = 0,
