@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from dlcourse.grading.sandbox import SandboxUnavailable
 from dlcourse.runtime import PROFILES
 
 
@@ -70,8 +71,9 @@ def _cmd_run(args) -> int:
 
 def _cmd_selftest(args) -> int:
     from dlcourse.course import select_labs
-    from dlcourse.grading import selftest
+    from dlcourse.grading import sandbox, selftest
 
+    sandbox.require(args.unsandboxed)
     results = selftest.run(select_labs(args.labs), args.workers)
     print(selftest.format_results(results))
     return 0 if all(r.ok for r in results) else 1
@@ -95,7 +97,7 @@ def _cmd_autograde(args) -> int:
 
     failures = 0
     for lab in select_labs(args.labs):
-        report = autograde_class(lab)
+        report = autograde_class(lab, unsandboxed=args.unsandboxed, policy=args.integrity)
         print(report.format())
         failures += len(report.problems)
     return 1 if failures else 0
@@ -118,6 +120,12 @@ def _cmd_export(args) -> int:
     out = Path(args.out) if args.out else root / "grading" / "exports" / "grades.csv"
     print(f"wrote {export(root, out)}")
     return 0
+
+
+def _sandbox_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unsandboxed", action="store_true",
+                        help="run submissions WITHOUT isolation (only where bubblewrap "
+                             "cannot run; every run warns)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -144,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("selftest", help="prove that every lab's grader grades")
     st.add_argument("labs", nargs="*")
     st.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    _sandbox_option(st)
     st.set_defaults(func=_cmd_selftest)
 
     col = sub.add_parser("collect", help="file FOLDER/<student>.ipynb as submissions of LAB")
@@ -153,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ag = sub.add_parser("autograde", help="autograde every submission and summarise the class")
     ag.add_argument("labs", nargs="*")
+    _sandbox_option(ag)
+    ag.add_argument("--integrity", choices=["flag", "zero"], default="flag",
+                    help="answers that try to game the grader: flag them for review "
+                         "(default) or score their tasks 0")
     ag.set_defaults(func=_cmd_autograde)
 
     fb = sub.add_parser("feedback", help="write HTML feedback for graded submissions")
@@ -169,6 +182,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, KeyError) as exc:
+    except (ValueError, FileNotFoundError, KeyError, SandboxUnavailable) as exc:
         print(f"dlcourse: {exc}", file=sys.stderr)
         return 2

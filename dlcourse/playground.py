@@ -1,4 +1,4 @@
-"""An offline TensorFlow Playground: small networks on 2-D toy data, in NumPy.
+"""An offline TensorFlow Playground: small networks on 2-D toy data.
 
 :func:`train` runs one configuration and returns a :class:`Result` (losses per epoch,
 accuracies, the decision boundary); :func:`widget` is the interactive front end for
@@ -8,6 +8,11 @@ error (not its root), and training is mini-batch gradient descent (batches of 10
 One difference: the feature columns are standardised (mean 0, standard deviation 1 on the
 training points) before they enter the network, so that a feature like x1^2 (up to 36)
 does not saturate the tanh units from the first step.
+
+The network runs in TensorFlow (float64): its inputs are computed from the points inside
+the network, and the gradients come from automatic differentiation (``tf.GradientTape``),
+so nothing here spells out a backward pass. TensorFlow is imported on the first training
+run, not with ``import dlcourse``.
 """
 
 from __future__ import annotations
@@ -16,8 +21,6 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-
-from dlcourse.reference import activations, mlp
 
 DATASETS = ("circle", "xor", "gauss", "spiral")
 FEATURES = ("x1", "x2", "x1^2", "x2^2", "x1*x2", "sin(x1)", "sin(x2)")
@@ -28,17 +31,6 @@ LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0,
 REG_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 MAX_LAYERS, MAX_UNITS = 6, 8
 DOMAIN = 6.0
-
-_FEATURE_FUNCTIONS = {
-    "x1": lambda x1, x2: x1,
-    "x2": lambda x1, x2: x2,
-    "x1^2": lambda x1, x2: x1**2,
-    "x2^2": lambda x1, x2: x2**2,
-    "x1*x2": lambda x1, x2: x1 * x2,
-    "sin(x1)": lambda x1, x2: np.sin(x1),
-    "sin(x2)": lambda x1, x2: np.sin(x2),
-}
-
 
 @dataclass(frozen=True)
 class Config:
@@ -136,20 +128,145 @@ def make_data(dataset: str, n: int = 300, noise: float = 0.0, seed: int = 0):
     return X.astype(float), y
 
 
-def feature_map(X, features=FEATURES) -> np.ndarray:
-    """The input columns the network sees: one per feature name, in the order given."""
-    X = np.asarray(X, dtype=float)
-    unknown = [f for f in features if f not in _FEATURE_FUNCTIONS]
-    if unknown:
-        raise ValueError(f"unknown features {unknown}; choose from {', '.join(FEATURES)}")
-    x1, x2 = X[:, 0], X[:, 1]
-    return np.stack([_FEATURE_FUNCTIONS[f](x1, x2) for f in features], axis=1)
+# --- the network, in TensorFlow -----------------------------------------------------------
+
+_tf = None
+
+
+def _tensorflow():
+    """TensorFlow, imported quietly on first use."""
+    global _tf
+    if _tf is None:
+        import logging
+
+        from dlcourse.runtime import _stderr_fd_silenced, quiet_tensorflow
+
+        quiet_tensorflow()
+        with _stderr_fd_silenced():
+            import tensorflow
+
+            tensorflow.config.list_physical_devices()
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no retracing notes
+        _tf = tensorflow
+    return _tf
+
+
+# How the network computes each input from a point's coordinates (TensorFlow operations).
+_INPUT_OPS = {
+    "x1": lambda tf, x1, x2: x1,
+    "x2": lambda tf, x1, x2: x2,
+    "x1^2": lambda tf, x1, x2: tf.square(x1),
+    "x2^2": lambda tf, x1, x2: tf.square(x2),
+    "x1*x2": lambda tf, x1, x2: x1 * x2,
+    "sin(x1)": lambda tf, x1, x2: tf.sin(x1),
+    "sin(x2)": lambda tf, x1, x2: tf.sin(x2),
+}
+
+# TensorFlow's activations (leaky ReLU with slope 0.01 below 0, ELU with alpha 1).
+_ACTIVATION_OPS = {
+    "tanh": lambda tf, z: tf.tanh(z),
+    "relu": lambda tf, z: tf.nn.relu(z),
+    "sigmoid": lambda tf, z: tf.sigmoid(z),
+    "linear": lambda tf, z: z,
+    "leaky_relu": lambda tf, z: tf.nn.leaky_relu(z, alpha=0.01),
+    "elu": lambda tf, z: tf.nn.elu(z),
+}
+
+
+def _network_inputs(tf, points, features, scale):
+    """The network's first stage: the chosen inputs of (m, 2) points, standardised."""
+    points = tf.convert_to_tensor(points, dtype=tf.float64)
+    x1, x2 = points[:, 0], points[:, 1]
+    columns = tf.stack([_INPUT_OPS[name](tf, x1, x2) for name in features], axis=1)
+    mean, std = scale
+    return (columns - mean) / std
+
+
+def _network_output(tf, params, inputs, activation, output):
+    """The layers after the inputs: ``params`` is the flat list [W1, b1, W2, b2, ...]."""
+    a = inputs
+    last = len(params) // 2 - 1
+    for i in range(last + 1):
+        z = tf.matmul(a, params[2 * i]) + params[2 * i + 1]
+        a = _ACTIVATION_OPS[output if i == last else activation](tf, z)
+    return a
+
+
+def _half_mse(tf, out, targets):
+    return 0.5 * tf.reduce_sum(tf.square(out - targets)) / tf.cast(tf.shape(out)[0], tf.float64)
+
+
+def _penalty(tf, params, regularization, reg_rate):
+    weights = params[0::2]
+    if regularization == "l1":
+        return reg_rate * tf.add_n([tf.reduce_sum(tf.abs(W)) for W in weights])
+    if regularization == "l2":
+        return reg_rate * 0.5 * tf.add_n([tf.reduce_sum(tf.square(W)) for W in weights])
+    return tf.constant(0.0, tf.float64)
+
+
+_TRAINERS: dict = {}
+
+
+def _trainer(layers: int, activation: str, output: str, regularization):
+    """A compiled run of mini-batch gradient descent over several epochs, one per network
+    shape (traced once and reused: the sizes of the layers and the data may vary)."""
+    key = (layers, activation, output, regularization)
+    if key in _TRAINERS:
+        return _TRAINERS[key]
+    tf = _tensorflow()
+    matrix, vector = tf.TensorSpec([None, None], tf.float64), tf.TensorSpec([None], tf.float64)
+    scalar = tf.TensorSpec([], tf.float64)
+    signature = [[matrix, vector] * layers, matrix, matrix, matrix, matrix,
+                 tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([], tf.int32), scalar,
+                 scalar]
+
+    def forward(params, inputs):
+        return _network_output(tf, params, inputs, activation, output)
+
+    @tf.function(input_signature=signature)
+    def run(params, F, t, F_test, t_test, orders, batch_size, learning_rate, reg_rate):
+        n = tf.shape(F)[0]
+        train_losses = tf.TensorArray(tf.float64, size=0, dynamic_size=True)
+        test_losses = tf.TensorArray(tf.float64, size=0, dynamic_size=True)
+        for epoch in tf.range(tf.shape(orders)[0]):
+            for start in tf.range(0, n, batch_size):
+                batch = orders[epoch, start:start + batch_size]
+                with tf.GradientTape() as tape:
+                    tape.watch(params)
+                    cost = _half_mse(tf, forward(params, tf.gather(F, batch)),
+                                     tf.gather(t, batch))
+                    cost += _penalty(tf, params, regularization, reg_rate)
+                grads = tape.gradient(cost, params)
+                params = [p - learning_rate * g for p, g in zip(params, grads, strict=True)]
+            train_loss = _half_mse(tf, forward(params, F), t)
+            test_loss = _half_mse(tf, forward(params, F_test), t_test)
+            train_losses = train_losses.write(epoch, train_loss)
+            test_losses = test_losses.write(epoch, test_loss)
+            if not tf.math.is_finite(train_loss + test_loss):
+                break
+        return params, train_losses.stack(), test_losses.stack()
+
+    _TRAINERS[key] = run
+    return run
+
+
+def _initial_layers(sizes, seed: int) -> list:
+    """Glorot-uniform weights and zero biases, ``[(W, b), ...]``."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:], strict=True):
+        limit = np.sqrt(6.0 / (fan_in + fan_out))
+        layers.append((rng.uniform(-limit, limit, size=(fan_in, fan_out)), np.zeros(fan_out)))
+    return layers
 
 
 @dataclass
 class Result:
     """What one training run produced. Losses are half the mean squared error on the
-    targets -1/+1, one value per epoch; after a divergence they stop (the last is NaN/inf)."""
+    targets -1/+1, one value per epoch; after a divergence they stop (the last is NaN/inf).
+    ``layers`` holds the trained ``(W, b)`` of every layer and ``scale`` the training
+    inputs' means and standard deviations."""
 
     config: Config
     layers: list
@@ -162,17 +279,14 @@ class Result:
     diverged: bool = False
     scale: tuple = (0.0, 1.0)
 
-    def inputs(self, points) -> np.ndarray:
-        """The standardised feature columns the network sees for (m, 2) points."""
-        mean, std = self.scale
-        return (feature_map(points, self.config.features) - mean) / std
-
     def output(self, points) -> np.ndarray:
         """The network's raw output in (-1, 1) for (m, 2) points; NaN after a divergence."""
-        with np.errstate(all="ignore"):
-            out, _ = mlp.forward(self.layers, self.inputs(points), self.config.activation,
-                                 self.config.output)
-        return out[:, 0]
+        tf = _tensorflow()
+        params = [tf.constant(value, tf.float64) for layer in self.layers for value in layer]
+        inputs = _network_inputs(tf, np.asarray(points, dtype=float).reshape(-1, 2),
+                                 self.config.features, self.scale)
+        out = _network_output(tf, params, inputs, self.config.activation, self.config.output)
+        return out.numpy()[:, 0]
 
     def predict(self, points) -> np.ndarray:
         """Class labels 0/1: 1 where the output is >= 0."""
@@ -220,6 +334,14 @@ class Result:
                 f"{state}")
 
 
+def _batch_orders(n: int, batch_size: int, epochs: int, seed: int) -> np.ndarray:
+    """The order of the training points in every epoch: shuffled when there are batches."""
+    rng = np.random.default_rng(seed)
+    if batch_size >= n:
+        return np.tile(np.arange(n, dtype=np.int32), (epochs, 1))
+    return np.stack([rng.permutation(n) for _ in range(epochs)]).astype(np.int32)
+
+
 def train(config=None, callback=None, **changes) -> Result:
     """Train one Playground configuration (a :class:`Config`, a dict or keywords).
 
@@ -231,32 +353,36 @@ def train(config=None, callback=None, **changes) -> Result:
     X, y = make_data(config.dataset, config.n, config.noise, config.seed)
     n_train = int(round(len(X) * config.train_fraction))
     X_train, y_train, X_test, y_test = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
-    raw = feature_map(X_train, config.features)
-    scale = (raw.mean(axis=0), np.where(raw.std(axis=0) > 1e-12, raw.std(axis=0), 1.0))
-    t_train, t_test = 2.0 * y_train - 1.0, 2.0 * y_test - 1.0
-    sizes = [len(config.features), *config.hidden, 1]
-    layers = mlp.init_layers(sizes, seed=config.seed, init="xavier")
+    tf = _tensorflow()
+    raw = _network_inputs(tf, X_train, config.features, (0.0, 1.0)).numpy()
+    std = raw.std(axis=0)
+    scale = (raw.mean(axis=0), np.where(std > 1e-12, std, 1.0))
+    layers = _initial_layers([len(config.features), *config.hidden, 1], config.seed)
     result = Result(config, layers, [], [], X_train, y_train, X_test, y_test, scale=scale)
-    F_train, F_test = result.inputs(X_train), result.inputs(X_test)
 
-    def after_epoch(epoch, layers, loss):
-        with np.errstate(all="ignore"):
-            out, _ = mlp.forward(layers, F_test, config.activation, config.output)
-            test_loss = mlp.loss(out, t_test)
-        result.layers = layers
-        result.train_loss.append(float(loss))
-        result.test_loss.append(float(test_loss))
-        if not (np.isfinite(loss) and np.isfinite(test_loss)):
+    run = _trainer(len(layers), config.activation, config.output, config.regularization)
+    params = [tf.constant(value) for layer in layers for value in layer]
+    data = (_network_inputs(tf, X_train, config.features, scale),
+            tf.constant((2.0 * y_train - 1.0).reshape(-1, 1)),
+            _network_inputs(tf, X_test, config.features, scale),
+            tf.constant((2.0 * y_test - 1.0).reshape(-1, 1)))
+    orders = _batch_orders(n_train, config.batch_size, config.epochs, config.seed)
+    settings = (tf.constant(config.batch_size, tf.int32),
+                tf.constant(config.learning_rate, tf.float64),
+                tf.constant(config.reg_rate, tf.float64))
+    step = 1 if callback is not None else config.epochs  # one call per epoch, or one for all
+    for first in range(0, config.epochs, step):
+        params, train_losses, test_losses = run(params, *data, orders[first:first + step],
+                                                *settings)
+        result.layers = [(params[i].numpy(), params[i + 1].numpy())
+                         for i in range(0, len(params), 2)]
+        result.train_loss += [float(v) for v in train_losses.numpy()]
+        result.test_loss += [float(v) for v in test_losses.numpy()]
+        if not (np.isfinite(result.train_loss[-1]) and np.isfinite(result.test_loss[-1])):
             result.diverged = True
-            return True
-        return bool(callback(result)) if callback is not None else False
-
-    layers, _ = mlp.train(layers, F_train, t_train, config.learning_rate, config.epochs,
-                          hidden=config.activation, output=config.output,
-                          batch_size=config.batch_size, seed=config.seed,
-                          reg=config.regularization, reg_rate=config.reg_rate,
-                          callback=after_epoch)
-    result.layers = layers
+            break
+        if callback is not None and callback(result):
+            break
     return result
 
 
@@ -295,25 +421,33 @@ def plot(result: Result, axes=None, resolution: int = 100):
     return fig
 
 
-def plot_activations(functions=None, z=None):
-    """Every activation and its derivative over ``z``; ``functions`` maps a name to
-    ``(f, f_prime)`` (default: the reference implementations). Returns the Figure."""
+def plot_activations(derivatives=None, z=None):
+    """Every activation of the Playground (TensorFlow's) and its slope over ``z``.
+
+    ``derivatives`` maps an activation's name to your derivative function, drawn as f'(z);
+    the others show the slope measured from the curve itself. Returns the Figure."""
     import matplotlib.pyplot as plt
 
-    functions = functions or {name: activations.get(name) for name in
-                              ("sigmoid", "tanh", "relu", "leaky_relu", "elu")}
+    tf = _tensorflow()
+    derivatives = derivatives or {}
+    names = ("sigmoid", "tanh", "relu", "leaky_relu", "elu")
     z = np.linspace(-4, 4, 401) if z is None else np.asarray(z, dtype=float)
-    fig, axes = plt.subplots(1, len(functions) + 1, figsize=(3.2 * (len(functions) + 1), 3.2),
+    fig, axes = plt.subplots(1, len(names) + 1, figsize=(3.2 * (len(names) + 1), 3.2),
                              sharex=True)
-    for ax, (name, (f, f_prime)) in zip(axes, functions.items(), strict=False):
-        ax.plot(z, f(z), label="f(z)")
-        ax.plot(z, f_prime(z), "--", label="f'(z)")
+    for ax, name in zip(axes, names, strict=False):
+        values = _ACTIVATION_OPS[name](tf, tf.constant(z)).numpy()
+        ax.plot(z, values, label="f(z)")
+        if name in derivatives:
+            ax.plot(z, np.asarray(derivatives[name](z.copy()), dtype=float), "--",
+                    label="f'(z), yours")
+        else:
+            ax.plot(z, np.gradient(values, z), ":", label="slope, measured")
         ax.axhline(0, color="gray", lw=0.5)
-        ax.set_title(name)
+        ax.set_title(name + (" (alpha=0.01)" if name == "leaky_relu" else ""))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     logits = np.c_[z, np.zeros_like(z), np.full_like(z, 1.0)]
-    axes[-1].plot(z, activations.softmax(logits)[:, 0], label="softmax([z, 0, 1])[0]")
+    axes[-1].plot(z, tf.nn.softmax(logits).numpy()[:, 0], label="softmax([z, 0, 1])[0]")
     axes[-1].set_title("softmax (sums to 1)")
     axes[-1].grid(alpha=0.3)
     axes[-1].legend(fontsize=8)

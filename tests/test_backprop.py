@@ -5,11 +5,12 @@ import warnings
 
 import numpy as np
 import pytest
+from answer_key import activations as act
+from answer_key import backprop as key
+from answer_key import mlp
 
 from dlcourse.checks import backprop as check
 from dlcourse.datasets import toy
-from dlcourse.reference import activations as act
-from dlcourse.reference import mlp
 
 ELEMENTWISE = sorted(act.ACTIVATIONS)
 
@@ -180,32 +181,57 @@ def test_bad_arguments_are_named():
 
 # --- the checks ---------------------------------------------------------------------------
 
-def r_forward(X, params):
-    return check.reference_cache(X, params)
-
-
-def r_backward(X, y, params, cache):
-    return check.reference_grads(X, y, params)
-
-
-def r_update(params, grads, lr):
-    return {k: params[k] - lr * grads[k] for k in params}
-
-
 def r_train_xor(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
-    layers, losses = mlp.train(mlp.init_layers([X.shape[1], hidden, 1], seed=seed, init=1.0),
-                               X, y, lr, epochs)
-    return mlp.from_layers(layers), losses
+    return key.train_xor(X, y, hidden, lr, epochs, seed)
+
+
+def _with_forward(train_xor, forward=key.forward):
+    """A train_xor whose module globals hold ``forward`` (as in the notebook)."""
+    namespace = {"forward": forward, "key": key}
+    exec(compile("def train_xor(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):\n"
+                 "    return impl(X, y, hidden, lr, epochs, seed)\n", "<nb>", "exec"), namespace)
+    namespace["impl"] = train_xor
+    return namespace["train_xor"]
 
 
 def test_reference_answers_pass_every_check(capsys):
-    check.check_sigmoid(act.sigmoid, act.sigmoid_prime)
-    check.check_forward(r_forward)
-    check.check_backward(r_backward)
-    check.check_numerical_gradient(mlp.numerical_gradient)
-    check.check_update(r_update)
-    check.check_train_xor(r_train_xor)
+    check.check_sigmoid(key.sigmoid, key.sigmoid_prime)
+    check.check_forward(key.forward)
+    check.check_backward(key.backward)
+    check.check_numerical_gradient(key.numerical_gradient)
+    check.check_update(key.update)
+    check.check_train_xor(_with_forward(r_train_xor))
     assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
+
+
+def test_stored_values_match_the_answer_key():
+    for case in check.CASES.values():
+        X, y = np.array(case["X"]), np.array(case["y"])
+        params = {k: np.array(v) for k, v in case["params"].items()}
+        cache = key.forward(X, params)
+        for name, value in zip(("z1", "a1", "z2", "a2"), cache, strict=True):
+            assert np.allclose(value, case[name], atol=1e-9)
+        grads = key.backward(X, y, params, cache)
+        assert all(np.allclose(grads[k], case["grads"][k], atol=1e-9) for k in key.KEYS)
+    assert np.allclose(key.sigmoid(check.SIGMOID_Z), check.SIGMOID, atol=1e-12)
+    assert np.allclose(key.sigmoid_prime(check.SIGMOID_Z), check.SIGMOID_PRIME, atol=1e-12)
+    params, losses = key.train_xor(toy.GATE_X.astype(float), toy.XOR_Y.reshape(-1, 1) * 1.0,
+                                   **check.XOR_RUN)
+    assert np.allclose(losses, check.XOR_LOSSES, atol=1e-9)
+    assert all(np.allclose(params[k], check.XOR_PARAMS[k], atol=1e-9) for k in key.KEYS)
+
+
+def test_the_checks_hold_no_answers():
+    import inspect
+
+    import dlcourse.checks.backprop as module
+
+    imports = [line for line in inspect.getsource(module).splitlines()
+               if line.startswith(("import ", "from "))]
+    assert imports and not any("answer_key" in line for line in imports)
+    tasks = {"sigmoid", "sigmoid_prime", "forward", "backward", "numerical_gradient", "update",
+             "train_xor"}
+    assert not tasks & set(vars(module))
 
 
 def _student_backward(sign=1.0, mean=True, f2=True, f1=True, transposed=False, bias="sum"):
@@ -245,6 +271,18 @@ def test_backward_mistakes_get_specific_hints(mistake, message):
         check.check_backward(_student_backward(**mistake))
 
 
+def test_a_wrong_earlier_task_is_named():
+    namespace = {"np": np, "sigmoid_prime": lambda z: z * (1 - z)}
+    exec("def backward(X, y, params, cache):\n"
+         "    z1, a1, z2, a2 = cache\n"
+         "    d2 = (a2 - y) / len(X) * sigmoid_prime(z2)\n"
+         "    d1 = (d2 @ params['W2'].T) * sigmoid_prime(z1)\n"
+         "    return {'W2': a1.T @ d2, 'b2': d2.sum(axis=0), 'W1': X.T @ d1, "
+         "'b1': d1.sum(axis=0)}\n", namespace)
+    with pytest.raises(AssertionError, match="fix sigmoid_prime first"):
+        check.check_backward(namespace["backward"])
+
+
 def test_sigmoid_prime_of_z_instead_of_sigmoid_is_caught():
     with pytest.raises(AssertionError, match="compute s = sigmoid"):
         check.check_sigmoid(act.sigmoid, lambda z: z * (1 - z))
@@ -254,17 +292,24 @@ def test_sigmoid_prime_of_z_instead_of_sigmoid_is_caught():
 
 def test_forward_mistakes():
     def no_output_sigmoid(X, params):
-        z1, a1, z2, _ = check.reference_cache(X, params)
+        z1, a1, z2, _ = key.forward(X, params)
         return z1, a1, z2, z2
 
     with pytest.raises(AssertionError, match="a2 = sigmoid"):
         check.check_forward(no_output_sigmoid)
 
     def transposed(X, params):
-        return tuple(np.asarray(v).T for v in check.reference_cache(X, params))
+        return tuple(np.asarray(v).T for v in key.forward(X, params))
 
     with pytest.raises(AssertionError, match="transposed"):
         check.check_forward(transposed)
+
+    def one_output(X, params):  # right for network A only: keeps the first output column
+        z1, a1, z2, a2 = key.forward(X, params)
+        return z1, a1, z2[:, :1], a2[:, :1]
+
+    with pytest.raises(AssertionError, match="2 outputs"):
+        check.check_forward(one_output)
 
 
 def test_numerical_gradient_mistakes():
@@ -286,6 +331,24 @@ def test_numerical_gradient_mistakes():
     with pytest.raises(AssertionError, match="central differences"):
         check.check_numerical_gradient(one_eps)
 
+    def fixed_eps(f, x, eps=1e-5):
+        return mlp.numerical_gradient(f, x, 1e-5)
+
+    with pytest.raises(AssertionError, match="does not use the eps"):
+        check.check_numerical_gradient(fixed_eps)
+
+    def forward_difference(f, x, eps=1e-5):
+        grad = np.zeros(x.shape)
+        for i in np.ndindex(x.shape):
+            old, base = x[i], f(x)
+            x[i] = old + eps
+            grad[i] = (f(x) - base) / eps
+            x[i] = old
+        return grad
+
+    with pytest.raises(AssertionError, match="numerical_gradient"):
+        check.check_numerical_gradient(forward_difference)
+
 
 def test_update_and_training_mistakes():
     with pytest.raises(AssertionError, match="b1 was not updated"):
@@ -293,10 +356,51 @@ def test_update_and_training_mistakes():
                                              for k in p})
     with pytest.raises(AssertionError, match="against the gradient"):
         check.check_update(lambda p, g, lr: {k: p[k] + lr * g[k] for k in p})
+    with pytest.raises(AssertionError, match="lr = 0.35"):
+        check.check_update(lambda p, g, lr: {k: p[k] - 0.1 * g[k] for k in p})
 
     def never_learns(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
-        layers = mlp.init_layers([2, hidden, 1], seed=seed, init=1.0)
-        return mlp.from_layers(layers), [0.2] * epochs
+        return key.init_params(2, hidden, 1, seed), [0.2] * epochs
 
-    with pytest.raises(AssertionError, match="loss did not go down"):
-        check.check_train_xor(never_learns)
+    with pytest.raises(AssertionError, match="losses of train_xor"):
+        check.check_train_xor(_with_forward(never_learns))
+
+    def fixed_lr(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
+        return key.train_xor(X, y, hidden, 2.0, epochs, seed)
+
+    with pytest.raises(AssertionError, match=r"as if lr=2.0"):
+        check.check_train_xor(_with_forward(fixed_lr))
+
+    def fixed_seed(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
+        return key.train_xor(X, y, hidden, lr, epochs, 0)
+
+    with pytest.raises(AssertionError, match="as if seed=0"):
+        check.check_train_xor(_with_forward(fixed_seed))
+
+    def recorded_after(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
+        params = key.init_params(X.shape[1], hidden, 1, seed)
+        losses = []
+        for _ in range(epochs):
+            params = key.update(params, key.backward(X, y, params, key.forward(X, params)), lr)
+            losses.append(key.cost(key.forward(X, params)[3], y))
+        return params, losses
+
+    with pytest.raises(AssertionError, match="after each update"):
+        check.check_train_xor(_with_forward(recorded_after))
+
+    def own_init(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
+        params = {k: v * 0.5 for k, v in key.init_params(X.shape[1], hidden, 1, seed).items()}
+        losses = []
+        for _ in range(epochs):
+            cache = key.forward(X, params)
+            losses.append(key.cost(cache[3], y))
+            params = key.update(params, key.backward(X, y, params, cache), lr)
+        return params, losses
+
+    with pytest.raises(AssertionError, match="init_params"):
+        check.check_train_xor(_with_forward(own_init))
+
+    with pytest.raises(AssertionError, match="fix forward first"):
+        check.check_train_xor(_with_forward(
+            lambda X, y, hidden=4, lr=2.0, epochs=2000, seed=0: (None, [0.0] * epochs),
+            forward=lambda X, p: (X, X, X, X)))

@@ -1,15 +1,18 @@
-"""Lab 10: the callback references against Keras 3's own callbacks, and the checks."""
+"""Lab 10: the answer key against Keras 3's own callbacks; the visible checks and the hidden
+tests accept the key's answers and reject typical wrong ones."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
+from answer_key import callbacks as ref
 
 from dlcourse.checks import callbacks as check
 from dlcourse.checks.core import CheckFailed
-from dlcourse.reference import callbacks as ref
+from dlcourse.grading.submissions import HIDDEN_MARKERS, grade_id, is_test, read, region
 
-RNG = np.random.default_rng(10)
+SOLUTION = Path(__file__).resolve().parents[1] / "solutions/10-callbacks/10-callbacks.ipynb"
 
 
 @pytest.fixture(scope="module")
@@ -23,67 +26,76 @@ def keras():
 
 @pytest.fixture(scope="module")
 def answers(keras):
-    """The lab's solutions and the wrong answers students write, as plain classes."""
+    """The key's answers and the wrong answers students write, as plain classes."""
+    StopAtThreshold = ref.StopAtThreshold
+    LearningRateRecorder = ref.LearningRateRecorder
 
-    class StopAtThreshold(keras.callbacks.Callback):
-        def __init__(self, metric="accuracy", threshold=0.6):
-            super().__init__()
-            self.metric, self.threshold = metric, threshold
+    def stopper(rule):
+        class Wrong(StopAtThreshold):
+            def on_epoch_end(self, epoch, logs=None):
+                rule(self, epoch, logs or {})
+        return Wrong
 
-        def on_epoch_end(self, epoch, logs=None):
-            logs = logs or {}
+    def stop(self):
+        self.model.stop_training = True
+
+    def strict(self, epoch, logs):
+        if logs[self.metric] > self.threshold:
+            stop(self)
+
+    def seed_style(self, epoch, logs):  # logs.get(...) >= threshold: TypeError when missing
+        if logs.get(self.metric) >= self.threshold:
+            stop(self)
+
+    def silent(self, epoch, logs):
+        if logs.get(self.metric, 0.0) >= self.threshold:
+            stop(self)
+
+    def hard_coded(self, epoch, logs):
+        if self.metric not in logs:
+            raise KeyError(f"{self.metric} is not in the logs: {sorted(logs)}")
+        if logs["accuracy"] >= self.threshold:
+            stop(self)
+
+    def guarded(check_first):
+        def rule(self, epoch, logs):
             if self.metric not in logs:
-                raise KeyError(f"{self.metric!r} is not in the logs: {sorted(logs)}")
-            if logs[self.metric] >= self.threshold:
-                self.model.stop_training = True
+                raise KeyError(f"{self.metric} is not in the logs: {sorted(logs)}")
+            check_first(self, epoch, logs)
+        return rule
 
-    class StrictGreater(StopAtThreshold):
-        def on_epoch_end(self, epoch, logs=None):
-            if logs[self.metric] > self.threshold:
-                self.model.stop_training = True
+    def resets(self, epoch, logs):
+        self.model.stop_training = logs[self.metric] >= self.threshold
 
-    class SeedStyle(StopAtThreshold):  # logs.get(...) > threshold: TypeError when missing
-        def on_epoch_end(self, epoch, logs=None):
-            if logs.get(self.metric) >= self.threshold:
-                self.model.stop_training = True
+    def rounded(self, epoch, logs):
+        if round(logs[self.metric], 2) >= self.threshold:
+            stop(self)
 
-    class SilentMissing(StopAtThreshold):
-        def on_epoch_end(self, epoch, logs=None):
-            if logs.get(self.metric, 0.0) >= self.threshold:
-                self.model.stop_training = True
+    def skips_first(self, epoch, logs):
+        if epoch > 0 and logs[self.metric] >= self.threshold:
+            stop(self)
 
-    class HardCoded(StopAtThreshold):
-        def on_epoch_end(self, epoch, logs=None):
-            if logs["accuracy"] >= 0.6:
-                self.model.stop_training = True
+    def key_only(self, epoch, logs):
+        if self.metric not in logs:
+            raise KeyError(f"{self.metric} is missing")
+        if logs[self.metric] >= self.threshold:
+            stop(self)
 
-    class LearningRateRecorder(keras.callbacks.Callback):
+    def recorder(record, hook="on_epoch_begin"):
+        class Wrong(LearningRateRecorder):
+            def on_epoch_begin(self, epoch, logs=None):
+                pass
+        setattr(Wrong, hook, lambda self, *args: self.rates.append(record(self)))
+        return Wrong
+
+    def rate(self):
+        return float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate))
+
+    class SharedList(LearningRateRecorder):
+        rates = []
+
         def __init__(self):
-            super().__init__()
-            self.rates = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            lr = self.model.optimizer.learning_rate
-            self.rates.append(float(keras.ops.convert_to_numpy(lr)))
-
-    class RecordAtEnd(LearningRateRecorder):
-        def on_epoch_begin(self, epoch, logs=None):
-            pass
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.rates.append(float(self.model.optimizer.learning_rate.numpy()))
-
-    class RecordOnce(LearningRateRecorder):
-        def on_epoch_begin(self, epoch, logs=None):
-            pass
-
-        def on_train_begin(self, logs=None):
-            self.rates.append(float(keras.ops.convert_to_numpy(
-                self.model.optimizer.learning_rate)))
-
-    class RecordVariable(LearningRateRecorder):
-        def on_epoch_begin(self, epoch, logs=None):
-            self.rates.append(self.model.optimizer.learning_rate)
+            keras.callbacks.Callback.__init__(self)
 
     def make_callbacks(folder, patience=3, **changes):
         es = dict(monitor="val_loss", min_delta=1e-4, patience=patience,
@@ -99,38 +111,42 @@ def answers(keras):
         return lambda folder, patience=3: make_callbacks(folder, patience, **changes)
 
     return dict(
-        stop=StopAtThreshold, strict=StrictGreater, seed_style=SeedStyle,
-        silent=SilentMissing, hard_coded=HardCoded,
-        recorder=LearningRateRecorder, at_end=RecordAtEnd, once=RecordOnce,
-        variable=RecordVariable,
+        stop=StopAtThreshold, strict=stopper(guarded(strict)), seed_style=stopper(seed_style),
+        silent=stopper(silent), hard_coded=stopper(hard_coded),
+        resets=stopper(guarded(resets)), rounded=stopper(guarded(rounded)),
+        skips_first=stopper(guarded(skips_first)), key_only=stopper(key_only),
+        recorder=LearningRateRecorder,
+        at_end=recorder(rate, "on_epoch_end"),
+        once=recorder(rate, "on_train_begin"),
+        per_batch=recorder(rate, "on_train_batch_begin"),
+        variable=recorder(lambda self: self.model.optimizer.learning_rate),
+        round_rate=recorder(lambda self: round(rate(self), 4)),
+        shared=SharedList,
         make=make_callbacks,
         loss_monitor=variant(es_monitor="loss"),
         no_restore=variant(es_restore_best_weights=False),
         every_epoch=variant(ck_save_best_only=False),
         ck_loss=variant(ck_monitor="loss"),
         h5=variant(name="best.h5"),
+        other_name=variant(name="model.keras"),
         big_delta=variant(es_min_delta=0.5),
+        no_delta=variant(es_min_delta=0.0),
+        delta_1e3=variant(es_min_delta=1e-3),
+        es_max=variant(es_mode="max"),
+        fixed_patience=lambda folder, patience=3: make_callbacks(folder, 2),
+        default_5=lambda folder, patience=5: make_callbacks(folder, patience),
+        swapped=lambda folder, patience=3: make_callbacks(folder, patience)[::-1],
+        extra=lambda folder, patience=3: [*make_callbacks(folder, patience),
+                                          keras.callbacks.TerminateOnNaN()],
     )
 
 
-# -- references -----------------------------------------------------------------------------
+# -- the answer key against Keras -------------------------------------------------------------
 
 def test_threshold_stop_epoch():
     assert ref.threshold_stop_epoch([0.3, 0.6, 0.7], 0.6) == 1
     assert ref.threshold_stop_epoch([0.3, 0.5], 0.6) is None
     assert ref.threshold_stop_epoch([0.9], 0.6) == 0
-
-
-def _replay_keras(cb, model, values, key="val_loss"):
-    cb.set_model(model)
-    model.stop_training = False
-    cb.on_train_begin({})
-    for epoch, value in enumerate(values):
-        cb.on_epoch_begin(epoch, {})
-        cb.on_epoch_end(epoch, {"loss": 1.0, key: float(value)})
-        if model.stop_training:
-            return epoch
-    return None
 
 
 @pytest.mark.parametrize("trial", range(12))
@@ -141,10 +157,35 @@ def test_early_stopping_matches_keras(keras, trial):
     min_delta = float(rng.choice([0.0, 1e-3, 0.05]))
     es = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
                                        min_delta=min_delta, restore_best_weights=True)
-    stopped = _replay_keras(es, check.tiny_model(), values)
-    best, expected = ref.early_stopping(values, patience, min_delta)
-    assert stopped == expected
-    assert es.best_epoch == best
+    assert ref.replay_early_stopping(es, values, check.tiny_model()) == ref.early_stopping(
+        values, patience, min_delta)
+
+
+def test_hidden_loss_curves_match_keras(keras):
+    """The hidden curves sit on the edges of min_delta=1e-4; Keras agrees with the key."""
+    rng = np.random.default_rng(5)
+    model = check.tiny_model()
+    for patience in (1, 2, 4):
+        for _ in range(4):
+            values = ref.val_losses(rng)
+            es = ref.make_callbacks(".", patience)[0]
+            assert ref.replay_early_stopping(es, values, model) == ref.early_stopping(
+                values, patience, ref.MIN_DELTA)
+
+
+def test_stored_early_stops_are_the_keys():
+    for patience, expected in check._EARLY_STOPS.items():
+        assert ref.early_stopping(check._VAL_LOSSES, patience, ref.MIN_DELTA) == expected
+    for patience, min_delta in ((1, 1e-4), (4, 1e-4), (3, 0.0), (3, 1e-3)):
+        assert ref.early_stopping(check._VAL_LOSSES, patience, min_delta) != (5, 8)
+
+
+def test_stored_stop_cases_are_the_keys():
+    for _, threshold, values, _, others, expected, _ in check._STOP_CASES:
+        stops = [e for e, v in enumerate(values) if e in others or v >= threshold]
+        assert (stops[0] if stops else None) == expected
+        if not others:
+            assert ref.threshold_stop_epoch(values, threshold) == expected
 
 
 @pytest.mark.parametrize("trial", range(12))
@@ -164,25 +205,35 @@ def test_reduce_lr_on_plateau_matches_keras(keras, trial):
     assert np.allclose(seen, ref.reduce_lr_on_plateau(values, 0.01, **kwargs), rtol=1e-6)
 
 
-# -- checks: the solutions pass ---------------------------------------------------------------
+def test_schedule_rates_match_a_real_fit(keras):
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.02, 2, 0.6)
+    model, recorder = check.tiny_model(learning_rate=schedule), ref.LearningRateRecorder()
+    x, y, _, _ = check.tiny_data()
+    model.fit(x, y, epochs=4, batch_size=16, verbose=0, callbacks=[recorder])
+    assert np.allclose(recorder.rates, ref.exponential_decay_rates(0.02, 0.6, 2, 3, 4),
+                       rtol=1e-6)
 
-def test_solutions_pass(answers, capsys):
+
+# -- visible checks ---------------------------------------------------------------------------
+
+def test_key_passes_the_checks(answers, capsys):
     check.check_stop_at_threshold(answers["stop"])
     check.check_learning_rate_recorder(answers["recorder"])
-    check.check_learning_rate_recorder(answers["at_end"])
     check.check_make_callbacks(answers["make"])
     out = capsys.readouterr()
-    assert out.out.count("\N{CHECK MARK}") == 4
+    assert out.out.count("\N{CHECK MARK}") == 3
     assert out.err == ""
 
 
-# -- checks: typical wrong answers fail with the right hint -----------------------------------
-
 @pytest.mark.parametrize("name, message", [
-    ("strict", "use >=, not >"),
+    ("strict", r"use >= \(not >\)"),
     ("seed_style", "confusing TypeError"),
     ("silent", "passed silently"),
-    ("hard_coded", "raised KeyError"),
+    ("hard_coded", "must not matter|stop after epoch 1"),
+    ("resets", "never back to False"),
+    ("rounded", "no rounding"),
+    ("skips_first", "epoch 0 included"),
+    ("key_only", "list the keys"),
 ])
 def test_stop_at_threshold_wrong_answers(answers, name, message):
     with pytest.raises(CheckFailed, match=message):
@@ -191,7 +242,11 @@ def test_stop_at_threshold_wrong_answers(answers, name, message):
 
 @pytest.mark.parametrize("name, message", [
     ("once", "recorded once"),
+    ("per_batch", "once per batch"),
     ("variable", "plain numbers"),
+    ("at_end", "next epoch's rate"),
+    ("round_rate", "do not round them"),
+    ("shared", "start with an empty list"),
 ])
 def test_recorder_wrong_answers(answers, name, message):
     with pytest.raises(CheckFailed, match=message):
@@ -200,11 +255,19 @@ def test_recorder_wrong_answers(answers, name, message):
 
 @pytest.mark.parametrize("name, message", [
     ("loss_monitor", "watch the validation loss"),
+    ("es_max", "watch the validation loss"),
     ("no_restore", "best weights"),
     ("every_epoch", "only the best model"),
-    ("ck_loss", "judge 'best' by the validation loss"),
+    ("ck_loss", "judge 'best' by the lowest validation loss"),
     ("h5", r"\.keras file"),
-    ("big_delta", "min_delta should be small"),
+    ("other_name", "best.keras inside the folder"),
+    ("big_delta", "min_delta should be 1e-4"),
+    ("no_delta", "min_delta should be 1e-4"),
+    ("delta_1e3", "min_delta should be 1e-4"),
+    ("fixed_patience", "use the patience argument"),
+    ("default_5", "use the patience argument"),
+    ("swapped", r"should return \[early_stopping, checkpoint\]"),
+    ("extra", r"should return \[early_stopping, checkpoint\]"),
 ])
 def test_make_callbacks_wrong_answers(answers, name, message):
     with pytest.raises(CheckFailed, match=message):
@@ -220,3 +283,49 @@ def test_flipped_validation_run_stops_early(keras, answers, tmp_path):
     assert len(history.epoch) < 10
     val = history.history["val_loss"]
     assert int(np.argmin(val)) < len(val) - 1
+
+
+# -- hidden tests -----------------------------------------------------------------------------
+
+def _hidden(cell_id):
+    cell = next(c for c in read(SOLUTION).cells if is_test(c) and grade_id(c) == cell_id)
+    return compile("\n".join(region(cell.source, HIDDEN_MARKERS)), cell_id, "exec")
+
+
+def _run_hidden(keras, cell_id, **answer):
+    exec(_hidden(cell_id), {"np": np, "os": os, "keras": keras, **answer})  # noqa: S102
+
+
+@pytest.mark.parametrize("cell_id, name, answer", [
+    ("test_StopAtThreshold", "StopAtThreshold", "stop"),
+    ("test_LearningRateRecorder", "LearningRateRecorder", "recorder"),
+    ("test_make_callbacks", "make_callbacks", "make"),
+])
+def test_hidden_tests_accept_the_key(keras, answers, cell_id, name, answer):
+    _run_hidden(keras, cell_id, **{name: answers[answer]})
+
+
+@pytest.mark.parametrize("cell_id, name, answer", [
+    *[("test_StopAtThreshold", "StopAtThreshold", wrong) for wrong in (
+        "strict", "seed_style", "silent", "hard_coded", "resets", "rounded", "skips_first",
+        "key_only")],
+    *[("test_LearningRateRecorder", "LearningRateRecorder", wrong) for wrong in (
+        "at_end", "once", "per_batch", "variable", "round_rate", "shared")],
+    *[("test_make_callbacks", "make_callbacks", wrong) for wrong in (
+        "loss_monitor", "es_max", "no_restore", "every_epoch", "ck_loss", "h5", "other_name",
+        "big_delta", "no_delta", "delta_1e3", "fixed_patience", "default_5", "swapped",
+        "extra")],
+])
+def test_hidden_tests_reject_wrong_answers(keras, answers, cell_id, name, answer):
+    with pytest.raises(Exception):  # noqa: B017 - an assertion or the answer's own error
+        _run_hidden(keras, cell_id, **{name: answers[answer]})
+
+
+def test_hidden_min_delta_and_patience_replays_matter(keras):
+    """Even with its settings read correctly, the hidden replays alone tell min_delta=1e-4
+    from 0 or 1e-3, and the patience asked for from one more or one less."""
+    rng = np.random.default_rng(103)
+    runs = [(patience, ref.val_losses(rng)) for patience in (4, 7, 2, 5) for _ in range(3)]
+    right = [ref.early_stopping(c, p, 1e-4) for p, c in runs]
+    for shift, delta in ((0, 0.0), (0, 1e-3), (1, 1e-4), (-1, 1e-4)):
+        assert right != [ref.early_stopping(c, p + shift, delta) for p, c in runs]

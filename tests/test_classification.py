@@ -1,15 +1,21 @@
-"""Lab 08: the classification references against scikit-learn/Keras, and the checks."""
+"""Lab 08: the answer key against scikit-learn/Keras, the stored values of the visible checks
+against the key, and the checks against right and wrong answers."""
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from answer_key import classification as ref
 from sklearn import metrics
 from sklearn.preprocessing import StandardScaler
 
 from dlcourse.checks import classification as check
-from dlcourse.reference import classification as ref
 
 RNG = np.random.default_rng(8)
+ANSWERS = ("encode_labels", "build_iris_model", "preprocess_churn", "churn_features",
+           "confusion_counts", "precision_recall_f1", "roc_points", "auc", "pick_threshold",
+           "standardize")
 
 
 @pytest.fixture(scope="module")
@@ -21,72 +27,79 @@ def keras():
     return keras
 
 
-# -- references -----------------------------------------------------------------------------
+# -- the answer key -------------------------------------------------------------------------
 
 def test_encode_labels_matches_label_encoder():
     from sklearn.preprocessing import LabelEncoder
 
     for labels in (np.array([3, 1, 2, 2, 3]), np.array(["b", "a", "c", "a"]),
-                   np.array([10, 40, 20, 20])):
+                   np.array([10, 40, 20, 20]), np.array([-1.5, 2.0, -1.5])):
         assert np.array_equal(ref.encode_labels(labels), LabelEncoder().fit_transform(labels))
 
 
-def test_churn_features_match_get_dummies_and_scaling_uses_train_only():
-    train, test = check.churn_frame(30, seed=3), check.churn_frame(10, seed=4, shift=1.0)
+def _dummies(frame, drop_first=False, keep_label=False, fixed=True):
+    drop = [*ref.CHURN_DROP] + ([] if keep_label else [ref.CHURN_LABEL])
+    frame = frame.drop(columns=drop)
+    if fixed:
+        for col, cats in ref.CHURN_CATEGORIES.items():
+            frame[col] = pd.Categorical(frame[col], categories=list(cats))
+    return pd.get_dummies(frame, columns=list(ref.CHURN_CATEGORIES), drop_first=drop_first,
+                          dtype=float)
 
-    def dummies(frame):
-        return pd.get_dummies(frame.drop(columns=[*ref.CHURN_DROP, ref.CHURN_LABEL]),
-                              columns=list(ref.CHURN_CATEGORIES), dtype=float)
 
-    expected = dummies(train)
-    got = ref.churn_features(train)
-    assert list(got.columns) == list(expected.columns)
-    assert np.array_equal(got.to_numpy(), expected.to_numpy(dtype=float))
-    scaler = StandardScaler().fit(dummies(train))
+@pytest.mark.parametrize("missing", [None, {"Geography": "Spain"}, {"Gender": "Female"}])
+def test_churn_features_match_get_dummies_and_scaling_uses_train_only(missing):
+    train = ref.churn_frame(30, seed=3)
+    test = ref.churn_frame(10, seed=4, shift=1.0, missing=missing)
+    got = ref.churn_features(test)
+    assert list(got.columns) == list(_dummies(test).columns)
+    assert np.array_equal(got.to_numpy(), _dummies(test).to_numpy(dtype=float))
+    scaler = StandardScaler().fit(_dummies(train))
     got_train, got_test = ref.preprocess_churn(train, test)
-    assert np.allclose(got_train, scaler.transform(dummies(train)))
-    assert np.allclose(got_test, scaler.transform(dummies(test)))
+    assert np.allclose(got_train, scaler.transform(_dummies(train)))
+    assert np.allclose(got_test, scaler.transform(_dummies(test)))
 
 
-def test_churn_features_keep_all_columns_when_a_category_is_missing():
-    frame = check.churn_frame(9, seed=5)
-    frame = frame[frame["Geography"] != "Spain"]
-    features = ref.churn_features(frame)
-    assert features.shape[1] == 13 and features["Geography_Spain"].sum() == 0
+def test_a_column_constant_in_training_is_centred_like_standard_scaler():
+    train = ref.churn_frame(12, seed=5, missing={"Geography": "Spain"})
+    train["HasCrCard"] = 1
+    test = ref.churn_frame(6, seed=6)
+    got_train, got_test = ref.preprocess_churn(train, test)
+    scaler = StandardScaler().fit(_dummies(train))
+    assert np.allclose(got_test, scaler.transform(_dummies(test)))
+    assert np.all(got_train[:, 10] == 0) and set(got_test[:, 10]) <= {0.0, 1.0}
 
 
-def test_worked_example_metrics():
-    y_true, y_pred = check.worked_example()
-    tp, fn, fp, tn = ref.confusion_counts(y_true, y_pred)
-    assert (tp, fn, fp, tn) == (90, 30, 10, 70)
-    assert (tp + tn) / 200 == 0.80
-    precision, recall, f1 = ref.precision_recall_f1(tp, fn, fp, tn)
-    assert np.isclose(precision, 0.90) and np.isclose(recall, 0.75)
-    assert round(f1, 3) == 0.818
+def test_churn_frame_has_the_csv_columns_and_a_gappy_index():
+    frame = ref.churn_frame(20, seed=1, missing={"Geography": "Germany"})
+    assert tuple(frame.columns) == ref.CHURN_COLUMNS
+    assert "Germany" not in set(frame["Geography"]) and len(set(frame["Geography"])) == 2
+    assert not frame.index.equals(pd.RangeIndex(20))
 
 
 def test_metrics_match_sklearn_on_random_labels():
     for _ in range(5):
         y_true, y_pred = RNG.integers(0, 2, 60), RNG.integers(0, 2, 60)
-        tn, fp, fn, tp = metrics.confusion_matrix(y_true, y_pred).ravel()
+        tn, fp, fn, tp = metrics.confusion_matrix(y_true, y_pred, labels=[0, 1]).ravel()
         assert ref.confusion_counts(y_true, y_pred) == (tp, fn, fp, tn)
         p, r, f, _ = metrics.precision_recall_fscore_support(
             y_true, y_pred, average="binary", zero_division=0)
         assert np.allclose(ref.precision_recall_f1(tp, fn, fp, tn), (p, r, f))
-    zeros = np.zeros(50, dtype=int)
-    y_true = (np.arange(50) < 10).astype(int)
-    assert ref.precision_recall_f1(*ref.confusion_counts(y_true, zeros)) == (0.0, 0.0, 0.0)
-    assert metrics.f1_score(y_true, zeros, zero_division=0) == 0.0
+    for y_true, y_pred in (((np.arange(50) < 10).astype(int), np.zeros(50, dtype=int)),
+                           (np.zeros(8, dtype=int), np.array([1, 0] * 4))):
+        counts = ref.confusion_counts(y_true, y_pred)
+        assert ref.precision_recall_f1(*counts) == (0.0, 0.0, 0.0)
+        assert metrics.f1_score(y_true, y_pred, zero_division=0) == 0.0
 
 
-@pytest.mark.parametrize("ties", [False, True])
-def test_roc_points_and_auc_match_sklearn(ties):
+@pytest.mark.parametrize("decimals", [None, 1, 2])
+def test_roc_points_and_auc_match_sklearn(decimals):
     for _ in range(5):
         y = RNG.integers(0, 2, 40)
         y[:2] = [0, 1]
         scores = RNG.uniform(size=40)
-        if ties:
-            scores = np.round(scores, 1)
+        if decimals:
+            scores = np.round(scores, decimals)
         fpr, tpr, thr = ref.roc_points(y, scores)
         s_fpr, s_tpr, s_thr = metrics.roc_curve(y, scores, drop_intermediate=False)
         assert np.allclose(fpr, s_fpr) and np.allclose(tpr, s_tpr)
@@ -99,41 +112,87 @@ def test_pick_threshold_is_the_highest_reaching_the_target():
     for _ in range(5):
         y = RNG.integers(0, 2, 50)
         y[0] = 1
-        scores = np.round(RNG.uniform(size=50), 2)
-        for target in (0.3, 0.75, 1.0):
+        scores = np.round(RNG.uniform(size=50), 3)
+        positives = int(y.sum())
+        for target in (0.3, 0.75, 1.0, 2 / positives, (2 - 0.5) / positives):
             t = ref.pick_threshold(y, scores, target)
-            recall = metrics.recall_score(y, scores >= t)
-            assert recall >= target
+            assert t in scores
+            assert metrics.recall_score(y, scores >= t) >= target
             higher = np.unique(scores)[np.unique(scores) > t]
             if len(higher):
                 assert metrics.recall_score(y, scores >= higher.min()) < target
 
 
-def test_sparse_cce_matches_keras(keras):
-    labels = RNG.integers(0, 4, 12)
-    z = RNG.normal(size=(12, 4))
-    probs = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    expected = keras.losses.SparseCategoricalCrossentropy(dtype="float64")(labels, probs)
-    assert np.isclose(ref.sparse_categorical_crossentropy(labels, probs), float(expected))
+def test_describe_model_tells_configurations_apart(keras):
+    def model(layers, optimizer=None, loss="sparse_categorical_crossentropy",
+              metrics=("accuracy",)):
+        m = keras.Sequential([keras.Input(shape=(4,)), *layers])
+        m.compile(optimizer=optimizer or keras.optimizers.Adam(learning_rate=0.01), loss=loss,
+                  metrics=list(metrics))
+        return m
+
+    def dense():
+        return [keras.layers.Dense(8, activation="relu"),
+                keras.layers.Dense(3, activation="softmax")]
+
+    right = ref.describe_model(ref.build_iris_model(4, 3))
+    assert ref.describe_model(model(dense())) == right
+    assert ref.describe_model(model(dense(), loss=keras.losses.SparseCategoricalCrossentropy(),
+                                    )) == right
+    wrong = [
+        model(dense(), optimizer="adam"),
+        model(dense(), optimizer=keras.optimizers.SGD(learning_rate=0.01)),
+        model(dense(), optimizer=keras.optimizers.Adam(learning_rate=0.01, amsgrad=True)),
+        model(dense(), loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True)),
+        model(dense(), metrics=("accuracy", "sparse_top_k_categorical_accuracy")),
+        model(dense(), metrics=()),
+        model([keras.layers.Dropout(0.2), *dense()]),
+        model([keras.layers.Dense(8, activation="tanh"), dense()[1]]),
+    ]
+    for m in wrong:
+        assert ref.describe_model(m) != right
 
 
-# -- checks ---------------------------------------------------------------------------------
+# -- the visible checks: no answers, stored values that agree with the key ---------------------
 
-def _iris_model(keras, n_features, n_classes, last="softmax",
-                loss="sparse_categorical_crossentropy", hidden=8):
-    model = keras.Sequential([
-        keras.Input(shape=(n_features,)),
-        keras.layers.Dense(hidden, activation="relu"),
-        keras.layers.Dense(n_classes, activation=last),
-    ])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss=loss,
-                  metrics=["accuracy"])
-    return model
+def test_check_module_holds_no_answer():
+    source = Path(check.__file__).read_text()
+    assert "answer_key" not in source and "import reference" not in source
+    for name in ANSWERS:
+        assert not hasattr(check, name)
 
+
+def test_stored_values_agree_with_the_key():
+    for labels, codes in check._LABEL_CASES:
+        assert ref.encode_labels(labels).tolist() == codes
+    for train_rows, test_rows, exp_train, exp_test in check._CHURN_CASES:
+        got_train, got_test = ref.preprocess_churn(check._customers(train_rows),
+                                                   check._customers(test_rows))
+        assert np.allclose(got_train, exp_train, atol=1e-6, rtol=0)
+        assert np.allclose(got_test, exp_test, atol=1e-6, rtol=0)
+    assert ref.confusion_counts(*check.worked_example()) == (90, 30, 10, 70)
+    for y_true, y_pred, counts, _ in check._COUNT_CASES:
+        assert ref.confusion_counts(y_true, y_pred) == counts
+    for counts, expected in check._RATIO_CASES:
+        assert np.allclose(ref.precision_recall_f1(*counts), expected, atol=1e-12, rtol=0)
+    for y, s, fpr, tpr, thresholds, area in check._ROC_CASES:
+        got = ref.roc_points(y, s)
+        assert np.allclose(got[0], fpr) and np.allclose(got[1], tpr)
+        assert np.array_equal(got[2], thresholds)
+        assert np.isclose(ref.auc(fpr, tpr), area) and np.isclose(
+            metrics.roc_auc_score(y, s), area)
+    for fpr, tpr, area in check._AUC_CASES:
+        assert np.isclose(ref.auc(fpr, tpr), area)
+    for y, s, targets in check._THRESHOLD_CASES:
+        for target, expected in targets:
+            assert ref.pick_threshold(y, s, target) == expected
+
+
+# -- the visible checks accept right answers ---------------------------------------------------
 
 def test_reference_answers_pass_every_check(keras, capsys):
     check.check_encode_labels(ref.encode_labels)
-    check.check_build_iris_model(lambda n, k: _iris_model(keras, n, k))
+    check.check_build_iris_model(ref.build_iris_model)
     check.check_preprocess_churn(ref.preprocess_churn)
     check.check_metrics(ref.confusion_counts, ref.precision_recall_f1)
     check.check_roc(ref.roc_points, ref.auc)
@@ -141,60 +200,161 @@ def test_reference_answers_pass_every_check(keras, capsys):
     assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
 
 
-def test_get_dummies_answer_passes():
-    def preprocess(train, test):
-        def feats(f):
-            return pd.get_dummies(f.drop(columns=["RowNumber", "CustomerId", "Surname", "Exited"]),
-                                  columns=["Geography", "Gender"], dtype=float)
+def test_other_right_answers_pass(keras):
+    from sklearn.preprocessing import LabelEncoder
 
-        scaler = StandardScaler().fit(feats(train))
-        return scaler.transform(feats(train)), scaler.transform(feats(test))
+    check.check_encode_labels(lambda labels: LabelEncoder().fit_transform(labels))
+
+    def functional(n_features, n_classes):
+        inputs = keras.Input(shape=(n_features,))
+        hidden = keras.layers.Dense(8, activation=keras.activations.relu)(inputs)
+        outputs = keras.layers.Dense(n_classes, activation="softmax")(hidden)
+        model = keras.Model(inputs, outputs)
+        model.compile(optimizer=keras.optimizers.Adam(0.01),
+                      loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+        return model
+
+    check.check_build_iris_model(functional)
+
+    def preprocess(train, test):
+        train_f = pd.get_dummies(train.drop(columns=["RowNumber", "CustomerId", "Surname",
+                                                     "Exited"]),
+                                 columns=["Geography", "Gender"], dtype=float)
+        train_f = train_f.reindex(columns=list(_dummies(train).columns), fill_value=0.0)
+        test_f = pd.get_dummies(test.drop(columns=["RowNumber", "CustomerId", "Surname",
+                                                   "Exited"]),
+                                columns=["Geography", "Gender"], dtype=float)
+        test_f = test_f.reindex(columns=train_f.columns, fill_value=0.0)
+        scaler = StandardScaler().fit(train_f)
+        return scaler.transform(train_f), scaler.transform(test_f)
 
     check.check_preprocess_churn(preprocess)
 
+    def sk_counts(y_true, y_pred):
+        tn, fp, fn, tp = metrics.confusion_matrix(np.ravel(y_true), np.ravel(y_pred),
+                                                  labels=[0, 1]).ravel()
+        return tp, fn, fp, tn
+
+    def f1_form(tp, fn, fp, tn):
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+
+    check.check_metrics(sk_counts, f1_form)
+    check.check_roc(ref.roc_points, lambda f, t: float(np.trapezoid(t, f)))
+
+    def by_rank(y, s, target):  # the ceil(target * P)-th highest positive score
+        positives = np.sort(np.asarray(s)[np.asarray(y) == 1])[::-1]
+        k = int(np.ceil(target * len(positives) - 1e-9))
+        return positives[k - 1]
+
+    check.check_pick_threshold(by_rank)
+
+
+# -- the visible checks reject wrong answers ---------------------------------------------------
 
 @pytest.mark.parametrize("wrong, message", [
     (lambda y: np.asarray(y), "needs class indices 0..K-1"),
     (lambda y: np.asarray(y).astype(int) - 1, "invalid literal|subtracting 1|should hold"),
+    (lambda y: pd.factorize(np.asarray(y))[0], "order of first appearance"),
+    (lambda y: ref.encode_labels(y).astype(float), "should hold integers"),
+    (lambda y: np.unique(y, return_inverse=True)[1] + 1, "0..K-1|sorted list"),
 ])
 def test_encode_labels_mistakes(wrong, message):
     with pytest.raises(AssertionError, match=message):
         check.check_encode_labels(wrong)
 
 
+def _iris_model(keras, n_features, n_classes, last="softmax",
+                loss="sparse_categorical_crossentropy", hidden=8, optimizer=None,
+                metrics=("accuracy",), extra=()):
+    model = keras.Sequential([
+        keras.Input(shape=(n_features,)),
+        *extra,
+        keras.layers.Dense(hidden, activation="relu"),
+        keras.layers.Dense(n_classes, activation=last),
+    ])
+    model.compile(optimizer=optimizer or keras.optimizers.Adam(learning_rate=0.01), loss=loss,
+                  metrics=list(metrics))
+    return model
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"last": "sigmoid"}, "softmax"),
     ({"loss": "binary_crossentropy"}, "sparse_categorical_crossentropy"),
     ({"loss": "categorical_crossentropy"}, "sparse_categorical_crossentropy"),
-    ({"hidden": 16}, "Dense 8"),
+    ({"hidden": 16}, r"Dense\(8, relu\)"),
+    ({"optimizer": "adam"}, "learning rate should be 0.01"),
+    ({"optimizer": "sgd"}, "should be Adam"),
+    ({"metrics": ("accuracy", "mse")}, "exactly"),
+    ({"metrics": ()}, "exactly"),
 ])
 def test_iris_model_mistakes(keras, kwargs, message):
     with pytest.raises(AssertionError, match=message):
         check.check_build_iris_model(lambda n, k: _iris_model(keras, n, k, **kwargs))
 
 
-def test_iris_model_with_fixed_three_outputs_is_caught(keras):
+def test_iris_model_mistakes_in_objects(keras):
+    cases = [
+        ({"optimizer": keras.optimizers.Adam(learning_rate=0.01, beta_1=0.5)}, "defaults"),
+        ({"loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True)},
+         "sparse categorical cross-entropy"),
+        ({"extra": (keras.layers.Dropout(0.2),)}, "Dropout"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(AssertionError, match=message):
+            check.check_build_iris_model(lambda n, k, kw=kwargs: _iris_model(keras, n, k, **kw))
     with pytest.raises(AssertionError, match="n_classes"):
         check.check_build_iris_model(lambda n, k: _iris_model(keras, n, 3))
 
 
-def _feats(frame, drop_first=False, keep_label=False):
-    drop = ["RowNumber", "CustomerId", "Surname"] + ([] if keep_label else ["Exited"])
-    return pd.get_dummies(frame.drop(columns=drop), columns=["Geography", "Gender"],
-                          drop_first=drop_first, dtype=float)
+def _scaled(features_of, fit_on):
+    def preprocess(tr, te):
+        scaler = StandardScaler().fit(fit_on(features_of(tr), features_of(te)))
+        return scaler.transform(features_of(tr)), scaler.transform(features_of(te))
+    return preprocess
+
+
+def _train(tr, te):
+    return tr
+
+
+def _per_split(tr, te):
+    scaler = StandardScaler()
+    return scaler.fit_transform(_dummies(tr)), StandardScaler().fit_transform(_dummies(te))
+
+
+def _numeric_only(tr, te):
+    ftr, fte = _dummies(tr), _dummies(te)
+    numeric = list(ref.CHURN_NUMERIC)
+    scaler = StandardScaler().fit(ftr[numeric])
+    ftr[numeric], fte[numeric] = scaler.transform(ftr[numeric]), scaler.transform(fte[numeric])
+    return ftr.to_numpy(), fte.to_numpy()
+
+
+def _sample_std(tr, te):
+    ftr, fte = _dummies(tr).to_numpy(), _dummies(te).to_numpy()
+    mean, std = ftr.mean(axis=0), ftr.std(axis=0, ddof=1)
+    std[std == 0] = 1
+    return (ftr - mean) / std, (fte - mean) / std
+
+
+def _in_place(tr, te):
+    result = ref.preprocess_churn(tr, te)
+    tr.drop(columns=["Surname"], inplace=True)
+    return result
 
 
 @pytest.mark.parametrize("wrong, message", [
-    (lambda tr, te: (StandardScaler().fit(pd.concat([_feats(tr), _feats(te)])).transform(
-        _feats(tr)), StandardScaler().fit(pd.concat([_feats(tr), _feats(te)])).transform(
-        _feats(te))), "training split only"),
-    (lambda tr, te: (StandardScaler().fit_transform(_feats(tr)),
-                     StandardScaler().fit_transform(_feats(te))), "never fit on the test"),
-    (lambda tr, te: (StandardScaler().fit_transform(_feats(tr, keep_label=True)),
-                     StandardScaler().fit_transform(_feats(te, keep_label=True))), "Exited"),
-    (lambda tr, te: (StandardScaler().fit_transform(_feats(tr, drop_first=True)),
-                     StandardScaler().fit_transform(_feats(te, drop_first=True))), "drop_first"),
-    (lambda tr, te: (_feats(tr).to_numpy(), _feats(te).to_numpy()), "mean 0"),
+    (_scaled(_dummies, lambda a, b: pd.concat([a, b])), "training split only"),
+    (_per_split, "never fit on the test"),
+    (_scaled(lambda f: _dummies(f, keep_label=True), _train), "Exited"),
+    (_scaled(lambda f: _dummies(f, drop_first=True), _train), "drop_first"),
+    (_scaled(lambda f: _dummies(f, fixed=False), _train), "lacks|pd.Categorical"),
+    (lambda tr, te: (_dummies(tr).to_numpy(), _dummies(te).to_numpy()), "mean 0"),
+    (_numeric_only, "dummy columns too"),
+    (_sample_std, "population std"),
+    (_in_place, "modified the DataFrames"),
 ])
 def test_preprocess_mistakes(wrong, message):
     with pytest.raises(AssertionError, match=message):
@@ -217,6 +377,14 @@ def test_metrics_mistakes():
     with pytest.raises(AssertionError, match="zero_division"):
         check.check_metrics(ref.confusion_counts, unguarded)
 
+    def one_for_no_prediction(tp, fn, fp, tn):
+        p = tp / (tp + fp) if tp + fp else 1.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, 2 * p * r / (p + r) if p + r else 0.0
+
+    with pytest.raises(AssertionError, match="denominator is 0"):
+        check.check_metrics(ref.confusion_counts, one_for_no_prediction)
+
     def broadcast(y_true, y_pred):
         t, p = np.asarray(y_true) == 1, np.asarray(y_pred) == 1
         return (t & p).sum(), (t & ~p).sum(), (~t & p).sum(), (~t & ~p).sum()
@@ -230,6 +398,25 @@ def test_metrics_mistakes():
 
     with pytest.raises(AssertionError, match="FN and FP are swapped"):
         check.check_metrics(fn_fp_swapped, ref.precision_recall_f1)
+
+    def float_counts(y_true, y_pred):
+        t = np.ravel(y_true).astype(float)
+        p = np.ravel(y_pred).astype(float)
+        return np.sum(t * p), np.sum(t * (1 - p)), np.sum((1 - t) * p), np.sum((1 - t) * (1 - p))
+
+    with pytest.raises(AssertionError, match="should be an integer"):
+        check.check_metrics(float_counts, ref.precision_recall_f1)
+
+    def via_unique(y_true, y_pred):  # breaks when a class is missing from the predictions
+        pairs = np.ravel(y_true).astype(int) * 2 + np.ravel(y_pred).astype(int)
+        values, counts = np.unique(pairs, return_counts=True)
+        if len(values) < 4:
+            return tuple(int(c) for c in counts) + (0,) * (4 - len(values))
+        tn, fp, fn, tp = counts
+        return int(tp), int(fn), int(fp), int(tn)
+
+    with pytest.raises(AssertionError, match="missing"):
+        check.check_metrics(via_unique, ref.precision_recall_f1)
 
 
 def _roc_loop(y, scores, order, strict=False):
@@ -246,17 +433,22 @@ def _roc_loop(y, scores, order, strict=False):
     (lambda y, s: _roc_loop(y, s, lambda s: s), "not the scores in their given order"),
     (lambda y, s: _roc_loop(y, s, lambda s: np.unique(s)), "decreasing order"),
     (lambda y, s: _roc_loop(y, s, lambda s: np.unique(s)[::-1], strict=True), ">=, not >"),
+    (lambda y, s: _roc_loop(y, s, lambda s: np.sort(s)[::-1]), "distinct scores"),
 ])
 def test_roc_mistakes(wrong, message):
     with pytest.raises(AssertionError, match=message):
         check.check_roc(wrong, ref.auc)
 
 
-def test_auc_mistakes():
+@pytest.mark.parametrize("wrong", [
+    lambda f, t: float(np.sum(np.diff(f) * t[1:])),
+    lambda f, t: float(np.sum(np.diff(f) * t[:-1])),
+    lambda f, t: float(np.sum(t) / len(t)),
+    lambda f, t: float(np.trapezoid(f, t)),
+])
+def test_auc_mistakes(wrong):
     with pytest.raises(AssertionError, match="trapezoid"):
-        check.check_roc(ref.roc_points, lambda f, t: float(np.sum(np.diff(f) * t[1:])))
-    with pytest.raises(AssertionError, match="AUC"):
-        check.check_roc(ref.roc_points, lambda f, t: float(np.sum(t) / len(t)))
+        check.check_roc(ref.roc_points, wrong)
 
 
 def test_pick_threshold_mistakes():
@@ -267,11 +459,39 @@ def test_pick_threshold_mistakes():
                 return t
         return s.min()
 
-    with pytest.raises(AssertionError, match="not >"):
-        check.check_pick_threshold(strict)
+    def rounded(y, s, target):
+        return round(ref.pick_threshold(y, s, target), 2)
+
+    def grid(y, s, target):
+        y = np.asarray(y).astype(bool)
+        for t in np.linspace(1, 0, 101):
+            if ((s >= t) & y).sum() / y.sum() >= target:
+                return float(t)
+        return 0.0
+
+    def short(y, s, target):
+        _, tpr, thresholds = ref.roc_points(y, s)
+        for i in range(1, len(thresholds) - 1):
+            if tpr[i] >= target:
+                return float(thresholds[i])
+        return float(thresholds[-2])
+
+    def above(y, s, target):
+        _, tpr, thresholds = ref.roc_points(y, s)
+        return float(thresholds[np.argmax(tpr > target)])
 
     def lowest(y, s, target):
         return float(np.min(s))
 
-    with pytest.raises(AssertionError, match="highest threshold"):
-        check.check_pick_threshold(lowest)
+    for wrong in (strict, rounded, grid, short, above, lowest):
+        with pytest.raises(AssertionError, match="highest threshold"):
+            check.check_pick_threshold(wrong)
+
+
+def test_pick_threshold_names_a_broken_roc_points():
+    namespace = {"np": np, "roc_points": lambda y, s: ref.roc_points(y, -np.asarray(s))}
+    exec("def pick_threshold(y, s, target):\n"
+         "    _, tpr, thr = roc_points(y, s)\n"
+         "    return float(thr[np.argmax(tpr >= target)])\n", namespace)
+    with pytest.raises(AssertionError, match=r"fix roc_points \(Task 5\) first"):
+        check.check_pick_threshold(namespace["pick_threshold"])

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+from answer_key import descent as ref
+from answer_key import losses
 
 from dlcourse.checks import descent as check
-from dlcourse.reference import descent as ref
-from dlcourse.reference import losses
 
 X, Y = ref.SEED_X, ref.SEED_Y
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from answer_key import fitting as ref
 
 from dlcourse.checks import fitting as check
-from dlcourse.reference import fitting as ref
 
 RNG = np.random.default_rng(9)
 
@@ -25,30 +25,45 @@ def _build_model(keras, wrong=None):
                     batch_norm=False):
         layers = [keras.Input(shape=(n_features,))]
         for units in hidden:
-            reg = keras.regularizers.L2(l2) if l2 > 0 else None
+            if wrong == "input-dropout" and dropout > 0:
+                layers.append(keras.layers.Dropout(dropout))
+            reg = keras.regularizers.L2(0.01 if wrong == "fixed-l2" else l2) if l2 > 0 else None
             if wrong == "l1" and l2 > 0:
                 reg = keras.regularizers.L1(l2)
-            if batch_norm:
+            if batch_norm and wrong == "bn-after-relu":
+                layers += [keras.layers.Dense(units, activation="relu", kernel_regularizer=reg),
+                           keras.layers.BatchNormalization()]
+            elif batch_norm:
                 layers += [keras.layers.Dense(units, kernel_regularizer=reg),
                            keras.layers.BatchNormalization(), keras.layers.Activation("relu")]
             else:
                 layers.append(keras.layers.Dense(units, activation="relu",
                                                  kernel_regularizer=reg))
-            if dropout > 0:
+            if dropout > 0 and wrong != "input-dropout":
                 rate = 1 - dropout if wrong == "keep-prob" else dropout
                 layers.append(keras.layers.Dropout(rate))
-        layers.append(keras.layers.Dense(n_classes, activation="softmax"))
+        out_reg = keras.regularizers.L2(l2) if l2 > 0 and wrong == "l2-output" else None
+        layers.append(keras.layers.Dense(n_classes, activation="softmax",
+                                         kernel_regularizer=out_reg))
         model = keras.Sequential(layers)
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                      loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        optimizer = {"sgd": keras.optimizers.SGD(learning_rate=1e-3),
+                     "lr": keras.optimizers.Adam(learning_rate=1e-2),
+                     "adamw": keras.optimizers.AdamW(learning_rate=1e-3),
+                     "amsgrad": keras.optimizers.Adam(learning_rate=1e-3, amsgrad=True)}.get(
+            wrong, keras.optimizers.Adam(learning_rate=1e-3))
+        loss = ("categorical_crossentropy" if wrong == "loss" else
+                keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+                if wrong == "logits" else "sparse_categorical_crossentropy")
+        metrics = {"mae": ["accuracy", "mae"], "no-metric": []}.get(wrong, ["accuracy"])
+        model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
         return model
 
     return build_model
 
 
 def _make_early_stopping(keras, **overrides):
-    def make_early_stopping(patience=5):
-        kwargs = dict(monitor="val_loss", min_delta=1e-4, patience=patience,
+    def make_early_stopping(patience=5, min_delta=1e-4):
+        kwargs = dict(monitor="val_loss", min_delta=min_delta, patience=patience,
                       restore_best_weights=True)
         kwargs.update(overrides)
         return keras.callbacks.EarlyStopping(**kwargs)
@@ -56,13 +71,33 @@ def _make_early_stopping(keras, **overrides):
     return make_early_stopping
 
 
-def _fit_variant(split="val"):
+def _fit_variant(split="val", **overrides):
     def fit_variant(model, data, epochs, callbacks=()):
         x_train, y_train = data["train"]
-        return model.fit(x_train, y_train, validation_data=data[split], epochs=epochs,
-                         batch_size=32, callbacks=list(callbacks), verbose=0)
+        kwargs = dict(validation_data=data[split], epochs=epochs, batch_size=32,
+                      callbacks=list(callbacks), verbose=0)
+        kwargs.update(overrides)
+        return model.fit(x_train, y_train, **kwargs)
 
     return fit_variant
+
+
+@pytest.mark.parametrize("overrides, match", [
+    ({"batch_size": 64}, "batch size"), ({"shuffle": False}, "shuffle"),
+    ({"verbose": 1}, "silent"), ({"verbose": "auto"}, "silent"), ({"epochs": 20}, "epochs"),
+    ({"callbacks": []}, "exactly the callbacks"), ({"initial_epoch": 1}, "initial_epoch"),
+])
+def test_fit_argument_mistakes(keras, overrides, match):
+    with pytest.raises(AssertionError, match=match):
+        check.check_fit_variant(_fit_variant(**overrides))
+    data = ref.tiny_split(1)
+    got, want = ref.FitSpy(), ref.FitSpy()
+    callbacks = (keras.callbacks.History(),)
+    _fit_variant(**overrides)(got, data, 7, callbacks)
+    ref.fit_variant(want, data, 7, callbacks)
+    assert not ref.same_fit_call(got.calls[0], want.calls[0])
+    ref.fit_variant(got, data, 7, callbacks)
+    assert ref.same_fit_call(got.calls[1], want.calls[0])
 
 
 # --- reference against Keras --------------------------------------------------------------------
@@ -103,19 +138,21 @@ def test_early_stopping_matches_keras(keras, patience, min_delta):
         val = list(np.cumsum(rng.normal(0, 0.1, size=15)) + 2)
         cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
                                            min_delta=min_delta, restore_best_weights=True)
-        model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
-        cb.set_model(model)
-        cb.on_train_begin()
-        ran = 0
-        for epoch, v in enumerate(val):
-            model.set_weights([np.full((1, 1), float(epoch + 1)), np.zeros(1)])
-            cb.on_epoch_end(epoch, {"val_loss": v})
-            ran = epoch + 1
-            if getattr(model, "stop_training", False):
-                break
-        cb.on_train_end()
-        assert ref.early_stopping(val, patience, min_delta) == (
-            ran, int(model.get_weights()[0][0, 0]))
+        assert ref.early_stopping(val, patience, min_delta) == ref.replay(cb, val)
+
+
+def test_stored_answers_of_the_checks_match_the_key(keras):
+    for (patience, min_delta, values), want in check._RUNS:
+        assert ref.early_stopping(values, patience, min_delta) == want
+        assert ref.replay(ref.make_early_stopping(patience, min_delta), values) == want
+    for _, history, want, _ in check._DIAGNOSE_CASES:
+        assert ref.diagnose(history) == want
+    for _, history, want, _ in check._BEST:
+        assert ref.best_epoch(history) == want
+    assert ref.best_epoch(check._HISTORY) == 4
+    for args, kwargs, want in check._MODELS:
+        model = ref.build_model(*args, **kwargs)
+        assert check.layout(model) == ref.layout(model) == want
 
 
 # --- curve readers ------------------------------------------------------------------------------
@@ -157,10 +194,54 @@ def test_solutions_pass_every_check(keras, capsys):
     assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
 
 
-@pytest.mark.parametrize("wrong, match", [("keep-prob", "DROPPED"), ("l1", "not L1")])
+def test_the_key_passes_every_check(keras, capsys):
+    check.check_build_model(ref.build_model)
+    check.check_early_stopping(ref.make_early_stopping)
+    check.check_fit_variant(ref.fit_variant)
+    check.check_best_epoch(ref.best_epoch)
+    check.check_diagnose(ref.diagnose)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
+
+
+def test_the_student_package_ships_no_answers():
+    import ast
+    from pathlib import Path
+
+    import dlcourse
+
+    root = Path(dlcourse.__file__).parent
+    for path in (root / "checks" / "fitting.py", root / "fit_shapes.py"):
+        tree = ast.parse(path.read_text())
+        imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        assert not any("answer_key" in name for name in imported), path
+        defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
+        assert not defined & {"build_model", "fit_variant", "make_early_stopping", "best_epoch",
+                              "diagnose", "early_stopping"}, path
+
+
+@pytest.mark.parametrize("wrong, match", [
+    ("keep-prob", "DROPPED"), ("l1", "not L1"), ("input-dropout", "INPUTS"),
+    ("fixed-l2", "l2 argument"), ("l2-output", "not the output layer"),
+    ("bn-after-relu", "no activation"), ("sgd", "Adam optimizer"), ("adamw", "Adam optimizer"),
+    ("lr", "learning rate"), ("amsgrad", "defaults"), ("mae", "nothing else"),
+    ("no-metric", "nothing else"), ("logits", "cross-entropy"), ("loss", "cross-entropy"),
+])
 def test_model_mistakes(keras, wrong, match):
     with pytest.raises(AssertionError, match=match):
         check.check_build_model(_build_model(keras, wrong))
+
+
+@pytest.mark.parametrize("wrong", ["keep-prob", "l1", "input-dropout", "fixed-l2", "l2-output",
+                                   "bn-after-relu", "sgd", "adamw", "lr", "amsgrad"])
+def test_hidden_readers_tell_model_mistakes(keras, wrong):
+    student, key_model = _build_model(keras, wrong), ref.build_model
+    for kwargs in (dict(l2=0.0123), dict(dropout=0.27), dict(batch_norm=True),
+                   dict(l2=0.002, dropout=0.4, batch_norm=True)):
+        got, want = student(5, 3, (4, 6), **kwargs), key_model(5, 3, (4, 6), **kwargs)
+        if ref.layout(got) != ref.layout(want) or ref.compiled(got) != ref.compiled(want):
+            return
+    pytest.fail(f"the answer key's readers do not tell {wrong!r} from the key")
 
 
 @pytest.mark.parametrize("overrides, match", [
@@ -169,6 +250,9 @@ def test_model_mistakes(keras, wrong, match):
     ({"restore_best_weights": False}, "restore_best_weights=True"),
     ({"min_delta": 0.5}, "min_delta is too large"),
     ({"patience": 3}, "wait"),
+    ({"min_delta": 1e-4}, "min_delta argument"),
+    ({"start_from_epoch": 3}, "start_from_epoch"),
+    ({"mode": "max"}, "minimised"),
 ])
 def test_early_stopping_mistakes(keras, overrides, match):
     with pytest.raises(AssertionError, match=match):
@@ -198,6 +282,9 @@ def test_validating_on_the_test_set_is_caught(keras):
     (lambda h: int(np.argmin(h["loss"])) + 1, "TRAINING loss"),
     (lambda h: int(np.argmax(h["val_accuracy"])) + 1, "val_accuracy"),
     (lambda h: np.argmin(h["val_loss"]) + 1.0, "an int"),
+    (lambda h: len(h["val_loss"]) - int(np.argmin(h["val_loss"][::-1])), "tie"),
+    (lambda h: int(np.argmin(h[[k for k in h if k.startswith("val_")][0]])) + 1, "other keys"),
+    (lambda h: int(np.argmin(h["val_loss"][:-1])) + 1, "last epoch"),
 ])
 def test_best_epoch_mistakes(answer, match):
     with pytest.raises(AssertionError, match=match):
@@ -223,11 +310,54 @@ def _gap_size(history):
     return "underfit" if t[-3:].mean() > 0.5 * t[0] else "good fit"
 
 
+def _rules(over, under):
+    def diagnose(history):
+        t, v = np.asarray(history["loss"]), np.asarray(history["val_loss"])
+        if over(t, v):
+            return "overfit"
+        return "underfit" if under(t, v) else "good fit"
+    return diagnose
+
+
+def _underfit_first(history):
+    t, v = np.asarray(history["loss"]), np.asarray(history["val_loss"])
+    if t[-3:].mean() > 0.5 * t[0]:
+        return "underfit"
+    return "overfit" if v[-3:].mean() > 1.1 * v.min() else "good fit"
+
+
+def _window(n):
+    return _rules(lambda t, v: v[-n:].mean() > 1.1 * v.min(),
+                  lambda t, v: t[-n:].mean() > 0.5 * t[0])
+
+
+_absolute = _rules(lambda t, v: v[-3:].mean() > v.min() + 0.1,
+                   lambda t, v: t[-3:].mean() > 0.5 * t[0])
+_from_the_maximum = _rules(lambda t, v: v[-3:].mean() > 1.1 * v.min(),
+                           lambda t, v: t[-3:].mean() > 0.5 * t.max())
+_val_for_rule_2 = _rules(lambda t, v: v[-3:].mean() > 1.1 * v.min(),
+                         lambda t, v: v[-3:].mean() > 0.5 * v[0])
+
+
+def test_hidden_cases_tell_every_rule():
+    cases = ref.diagnose_cases() + [ref.random_history(np.random.default_rng(95))
+                                    for _ in range(60)]
+    for wrong in (_underfit_first, _absolute, _from_the_maximum, _window(1), _window(2),
+                  _window(5), _val_for_rule_2, _training_only, _last_epoch_only, _gap_size):
+        assert any(wrong(h) != ref.diagnose(h) for h in cases)
+
+
 @pytest.mark.parametrize("answer, match", [
     (_training_only, "training loss alone"),
     (_last_epoch_only, "one noisy epoch"),
     (_gap_size, "BELOW the training loss"),
     (lambda h: "overfitting", "one of three strings"),
+    (_underfit_first, "in order"),
+    (_absolute, "relative"),
+    (_from_the_maximum, "FIRST epoch"),
+    (_window(2), "last 3"),
+    (_window(5), "last 3"),
+    (_val_for_rule_2, "TRAINING loss"),
 ])
 def test_diagnose_mistakes(answer, match):
     with pytest.raises(AssertionError, match=match):

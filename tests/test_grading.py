@@ -6,7 +6,7 @@ import pytest
 from dlcourse.course import Lab
 from dlcourse.grading import selftest
 from dlcourse.grading import submissions as subs
-from dlcourse.grading.nbgrader_api import Sandbox, SubmissionCrashed
+from dlcourse.grading.nbgrader_api import ScratchCourse, SubmissionCrashed
 
 from .conftest import LABS, ROOT
 
@@ -22,7 +22,7 @@ def test_grading_selftest(lab, mirror):
 @pytest.fixture(scope="module")
 def perceptron_box():
     lab = Lab("02-perceptron", ROOT)
-    with Sandbox(ROOT, lab.id, timeout=15) as box:
+    with ScratchCourse(ROOT, lab.id, timeout=15) as box:
         release = subs.read(box.release)
         yield box, release, subs.solved(release, subs.read(lab.source))
 

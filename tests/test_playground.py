@@ -6,10 +6,11 @@ import warnings
 
 import numpy as np
 import pytest
+from answer_key import activations as act
+from answer_key import playground as key
 
 from dlcourse import playground as pg
 from dlcourse.checks import playground as check
-from dlcourse.reference import activations as act
 
 NO_HIDDEN = {"gauss": ["x1", "x2"], "circle": ["x1^2", "x2^2"], "xor": ["x1*x2"]}
 SMALLEST = {"gauss": (), "circle": (3,), "xor": (4,)}
@@ -26,14 +27,40 @@ def test_datasets_cover_the_playground_domain():
         pg.make_data("moons")
 
 
-def test_feature_map_columns():
-    X = np.array([[1.0, 2.0], [-3.0, 0.5]])
-    F = pg.feature_map(X)
-    assert F.shape == (2, 7)
-    assert np.allclose(F[1], [-3, 0.5, 9, 0.25, -1.5, np.sin(-3), np.sin(0.5)])
-    assert np.allclose(pg.feature_map(X, ("x1*x2", "x1")), F[:, [4, 0]])
-    with pytest.raises(ValueError, match="unknown features"):
-        pg.feature_map(X, ("x3",))
+def test_the_network_sees_the_chosen_features():
+    # with one feature and no hidden layer, the output is tanh(w * standardised feature + b)
+    X = np.array([[1.0, 2.0], [-3.0, 0.5], [0.0, -1.5], [2.5, -4.0]])
+    F = key.feature_map(X)
+    for column, name in enumerate(pg.FEATURES):
+        result = pg.train(dataset="gauss", features=(name,), hidden=(), epochs=2)
+        (W, b), = result.layers
+        mean, std = result.scale
+        expected = np.tanh((F[:, column] - mean[0]) / std[0] * W[0, 0] + b[0])
+        assert np.allclose(result.output(X), expected), name
+    assert key.FEATURES == pg.FEATURES
+
+
+def test_the_library_ships_no_answer_of_labs_05_and_06():
+    from dlcourse.grading.mutants import public_callables
+
+    tasks = {"sigmoid", "sigmoid_prime", "forward", "backward", "numerical_gradient", "update",
+             "train_xor", "tanh_prime", "relu_prime", "leaky_relu_prime", "elu_prime",
+             "feature_map", "diverged"}
+    assert not tasks & set(public_callables())
+    assert not any(name.endswith("_prime") or "feature_map" in name for name in vars(pg))
+
+
+def test_library_disabled_stops_delegation_and_restores_everything():
+    before = dict(vars(pg))
+    with key.library_disabled():
+        with pytest.raises(RuntimeError, match="not available"):
+            pg.train(epochs=1)
+        with pytest.raises(RuntimeError, match="not available"):
+            pg._INPUT_OPS["x1"]
+        assert pg.FEATURES == key.FEATURES  # constants stay
+        assert np.allclose(key.feature_map(np.ones((2, 2)))[:, 2], 1.0)
+    assert dict(vars(pg)) == before
+    assert len(pg.train(epochs=1).train_loss) == 1
 
 
 @pytest.mark.parametrize("bad, message", [
@@ -138,6 +165,8 @@ def test_plots(tmp_path):
     assert "DIVERGED" in fig2.axes[0].get_title()
     fig3 = pg.plot_activations()
     assert len(fig3.axes) == 6
+    fig4 = pg.plot_activations({"relu": act.relu_prime})
+    assert any("yours" in text.get_text() for text in fig4.axes[2].get_legend().get_texts())
     plt.close("all")
 
 
@@ -170,12 +199,8 @@ def test_widget_builds_in_a_kernel(monkeypatch):
 
 # --- the checks ---------------------------------------------------------------------------
 
-def reference_feature_map(X):
-    return pg.feature_map(X)
-
-
-def reference_diverged(losses):
-    return bool(not np.all(np.isfinite(np.asarray(losses, dtype=float))))
+reference_feature_map = key.feature_map
+reference_diverged = key.diverged
 
 
 def test_reference_answers_pass_every_check(capsys):
@@ -194,6 +219,11 @@ def test_reference_answers_pass_every_check(capsys):
     (2, act.relu_prime, "slope of 0 for negative"),
     (3, np.exp, r"computes exp\(z\) for every z"),
     (3, lambda z: np.where(z > 0, 1.0, np.expm1(z)), "exp\\(z\\) - 1 for negative"),
+    (2, lambda z, alpha=0.01: np.where(z > 0, 1.0, 0.01), "not the alpha it was given"),
+    (3, lambda z, alpha=1.0: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0))),
+     "not the alpha it was given"),
+    (2, lambda z, alpha=0.01: np.where(z > 0, 1.0, alpha) if z.ndim == 1 else z,
+     r"of a \(2, 3\) array"),
 ])
 def test_wrong_derivatives_are_named(which, wrong, message):
     functions = [act.tanh_prime, act.relu_prime, act.leaky_relu_prime, act.elu_prime]
@@ -202,16 +232,27 @@ def test_wrong_derivatives_are_named(which, wrong, message):
         check.check_derivatives(*functions)
 
 
+def test_stored_values_match_the_answer_key():
+    z = np.array(check.Z)
+    for (name, alpha), expected in check.DERIVATIVES.items():
+        fn = getattr(key, name)
+        got = fn(z) if alpha is None else fn(z, alpha)
+        assert np.allclose(got, expected, atol=1e-11), (name, alpha)
+    assert np.allclose(key.feature_map(check.POINTS), check.POINT_FEATURES, atol=1e-10)
+
+
 def test_feature_map_mistakes():
     def square_not_product(X):
-        F = pg.feature_map(X)
+        F = key.feature_map(X)
         F[:, 4] = X[:, 0] * X[:, 0]
         return F
 
     with pytest.raises(AssertionError, match=r"column 4 should be x1\*x2 \(it holds x1\^2\)"):
         check.check_feature_map(square_not_product)
     with pytest.raises(AssertionError, match="shape"):
-        check.check_feature_map(lambda X: pg.feature_map(X)[:, :6])
+        check.check_feature_map(lambda X: key.feature_map(X)[:, :6])
+    with pytest.raises(AssertionError, match="single point"):
+        check.check_feature_map(lambda X: key.feature_map(X) if len(X) > 1 else np.zeros((7,)))
 
 
 def test_no_hidden_mistakes():

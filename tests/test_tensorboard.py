@@ -5,9 +5,9 @@ from datetime import datetime
 
 import numpy as np
 import pytest
+from answer_key import tensorboard as ref
 
 from dlcourse.checks import tensorboard as check
-from dlcourse.reference import tensorboard as ref
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,11 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from answer_key import descent
+from answer_key import tensors as ref
 
 from dlcourse.checks import tensors as check
 from dlcourse.datasets import toy
-from dlcourse.reference import descent
-from dlcourse.reference import tensors as ref
 
 # --- answers a student could write (the solution) -------------------------------------
 

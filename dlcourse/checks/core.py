@@ -6,7 +6,17 @@ import numpy as np
 
 
 class CheckFailed(AssertionError):
-    """A student's answer is wrong; the message is the feedback."""
+    """A student's answer is wrong; the message is the feedback.
+
+    IPython shows only the message: no traceback of library frames, no chained exception.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.__suppress_context__ = True
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"{type(self).__name__}: {self.args[0]}"]
 
 
 def fail(task: str, problem: str, expected=None, got=None, hint: str | None = None):
@@ -17,7 +27,7 @@ def fail(task: str, problem: str, expected=None, got=None, hint: str | None = No
         lines += [f"    expected: {_show(expected)}", f"    got:      {_show(got)}"]
     if hint:
         lines.append(f"    hint: {hint}")
-    raise CheckFailed("\n".join(lines))
+    raise CheckFailed("\n".join(lines)) from None
 
 
 def _show(value) -> str:

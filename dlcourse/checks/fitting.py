@@ -1,148 +1,355 @@
 """Checks for lab 09 (overfitting): regularised models, early stopping, reading curves.
 
-Nothing here depends on a training run: models are checked by their structure and by what
-they compute on a few inputs, and the curve readers on hand-made histories.
+Nothing here trains: models are checked by their layers, their compile settings and what they
+compute on a few inputs; ``fit_variant`` with a stand-in model that records the call; the
+callback and the curve readers on hand-made runs whose answers are stored below.
 """
 
 from __future__ import annotations
 
+import inspect
+import numbers
+
 import numpy as np
 
 from dlcourse.checks.core import call, fail, passed
-from dlcourse.reference import fitting as ref
-
-_ANSWERS = set(ref.DIAGNOSES)
-
+from dlcourse.fit_shapes import DIAGNOSES, synthetic_history
 
 # --- Task 1: the model builder ---------------------------------------------------------------
 
-def _layers_of(model, kind):
-    return [layer for layer in model.layers if isinstance(layer, kind)]
+
+def _number(value) -> str:
+    return f"{float(value):.6g}"
 
 
-def _build(build_model, task, **kwargs):
+def _regularizer(reg, what: str) -> str:
+    if reg is None:
+        return ""
     import keras
 
-    model = call(build_model, 12, 3, task=task, name="build_model", **kwargs)
-    shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+    config = reg.get_config() if hasattr(reg, "get_config") else {}
+    kind = type(reg)
+    if kind is keras.regularizers.L2 or (kind is keras.regularizers.L1L2
+                                         and not config.get("l1")):
+        return f", {what}L2={_number(config['l2'])}" if config.get("l2") else ""
+    return f", {what}{kind.__name__}{config}"
+
+
+def _activation(fn) -> str:
+    name = getattr(fn, "__name__", type(fn).__name__)
+    return "" if name == "linear" else name
+
+
+def layout(model) -> list[str]:
+    """A model's layers as short strings, each activation a step of its own:
+    ``["Dense(16, L2=0.003)", "relu", "Dropout(0.3)", "Dense(3)", "softmax"]``."""
+    import keras
+
+    steps = []
+    for layer in model.layers:
+        kind = type(layer)
+        if kind is keras.layers.InputLayer:
+            continue
+        if kind is keras.layers.Dense:
+            regs = (_regularizer(layer.kernel_regularizer, "")
+                    + _regularizer(layer.bias_regularizer, "bias ")
+                    + _regularizer(layer.activity_regularizer, "activity "))
+            steps += [f"Dense({int(layer.units)}{regs})", _activation(layer.activation)]
+        elif kind is keras.layers.Activation:
+            steps.append(_activation(layer.activation))
+        elif kind is keras.layers.ReLU:
+            plain = (layer.max_value is None and not float(layer.negative_slope)
+                     and not float(layer.threshold))
+            steps.append("relu" if plain else "ReLU(...)")
+        elif kind is keras.layers.Softmax:
+            steps.append("softmax")
+        elif kind is keras.layers.Dropout:
+            steps.append(f"Dropout({_number(layer.rate)})" if float(layer.rate) else "")
+        elif kind is keras.layers.BatchNormalization:
+            steps.append("BatchNormalization")
+        else:
+            steps.append(kind.__name__)
+    return [step for step in steps if step]
+
+
+# build_model(*args, **kwargs) -> its layers; written out from the task statement.
+_MODELS = [
+    ((12, 3), dict(hidden=(16, 8)),
+     ["Dense(16)", "relu", "Dense(8)", "relu", "Dense(3)", "softmax"]),
+    ((12, 3), dict(hidden=(16, 8), l2=0.0037),
+     ["Dense(16, L2=0.0037)", "relu", "Dense(8, L2=0.0037)", "relu", "Dense(3)", "softmax"]),
+    ((12, 3), dict(hidden=(16, 8), dropout=0.3),
+     ["Dense(16)", "relu", "Dropout(0.3)", "Dense(8)", "relu", "Dropout(0.3)", "Dense(3)",
+      "softmax"]),
+    ((12, 3), dict(hidden=(16, 8), batch_norm=True),
+     ["Dense(16)", "BatchNormalization", "relu", "Dense(8)", "BatchNormalization", "relu",
+      "Dense(3)", "softmax"]),
+    ((7, 4), dict(hidden=(5,), l2=2e-4, dropout=0.45, batch_norm=True),
+     ["Dense(5, L2=0.0002)", "BatchNormalization", "relu", "Dropout(0.45)", "Dense(4)",
+      "softmax"]),
+]
+
+_ADAM_DEFAULTS = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False,
+                  "weight_decay": None, "clipnorm": None, "clipvalue": None,
+                  "global_clipnorm": None, "use_ema": False}
+
+
+def _layout_hint(want: list[str], got: list[str], kwargs: dict) -> str:
+    dense_at = [i for i, step in enumerate(got) if step.startswith("Dense")]
+    first_dense = dense_at[0] if dense_at else len(got)
+    if any(step.startswith("Dropout") for step in got[:first_dense]):
+        return ("dropout sits on the INPUTS: add Dropout(dropout) after each hidden layer "
+                "(after its activation), not before the first Dense")
+    rate = kwargs.get("dropout", 0)
+    if rate and f"Dropout({_number(1 - rate)})" in got:
+        return ("Keras' rate is the fraction of units DROPPED, not kept: Dropout(0.3) drops "
+                "30 %")
+    if any("L1" in step or "activity" in step or "bias" in step for step in got):
+        return ("kernel_regularizer=keras.regularizers.L2(l2) on each hidden Dense layer: not "
+                "L1, not an activity_regularizer or a bias_regularizer")
+    if dense_at and "L2" in got[dense_at[-1]]:
+        return "only the hidden Dense layers get the L2 penalty, not the output layer"
+    if kwargs.get("l2") and any("L2" in step for step in got) and want != got:
+        if not all("L2=" + _number(kwargs["l2"]) in got[i] for i in dense_at[:-1]):
+            return "use the l2 argument as the factor: keras.regularizers.L2(l2)"
+    if kwargs.get("batch_norm") and "BatchNormalization" in got:
+        return ("with batch_norm each hidden layer is Dense (no activation) -> "
+                "BatchNormalization() -> Activation('relu'), then the Dropout if any")
+    if rate and sum(step.startswith("Dropout") for step in got) != len(kwargs["hidden"]):
+        return "one Dropout(dropout) after each hidden layer, none after the output layer"
+    if not kwargs.get("l2") and any("L2" in step for step in got):
+        return "with l2=0 there is no regularizer: the baseline is the unregularised network"
+    return ("one block per entry of `hidden`, then Dense(n_classes, activation='softmax'); "
+            "add a remedy only when its argument switches it on")
+
+
+def _build(build_model, task, args, kwargs):
+    import keras
+
+    shown = ", ".join([repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()])
+    model = call(build_model, *args, task=task, name="build_model", **kwargs)
     if not isinstance(model, keras.Model):
-        fail(task, f"build_model(12, 3, {shown}) should return a Keras model", "keras.Model",
+        fail(task, f"build_model({shown}) should return a Keras model", "keras.Sequential",
              type(model).__name__)
     if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", False):
         fail(task, "the model is not compiled", hint="call model.compile(...) before returning")
-    return model
+    if tuple(model.input_shape) != (None, args[0]):
+        fail(task, f"build_model({shown}) should take inputs of {args[0]} features",
+             (None, args[0]), model.input_shape, "start with keras.Input(shape=(n_features,))")
+    return model, shown
 
 
-def _penalty(model) -> float:
-    return float(sum(float(np.asarray(loss)) for loss in model.losses))
+def _check_compile(model, task: str) -> None:
+    import keras
+
+    optimizer = model.optimizer
+    if type(optimizer) is not keras.optimizers.Adam:
+        fail(task, "the model should be compiled with the Adam optimizer", "Adam",
+             type(optimizer).__name__, "optimizer=keras.optimizers.Adam(learning_rate=1e-3)")
+    rate = float(np.asarray(optimizer.learning_rate))
+    if abs(rate - 1e-3) > 1e-9:
+        fail(task, "wrong learning rate", 1e-3, rate,
+             "optimizer=keras.optimizers.Adam(learning_rate=1e-3)")
+    settings = optimizer.get_config()
+    changed = {k: settings.get(k) for k, v in _ADAM_DEFAULTS.items() if settings.get(k) != v}
+    if changed:
+        fail(task, "Adam should keep its other settings at their defaults", {},
+             changed, "pass only learning_rate=1e-3")
+    config = model.get_compile_config() or {}
+    if config.get("weighted_metrics") or config.get("loss_weights"):
+        fail(task, "compile with loss and metrics only: no weighted_metrics or loss_weights")
+
+
+def _check_outputs(model, task: str, shown: str) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, model.input_shape[-1])).astype("float32")
+    y = rng.integers(0, model.output_shape[-1], size=16)
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    if sorted(logs) != ["accuracy", "loss"]:
+        fail(task, "the model should report the loss and accuracy, nothing else",
+             ["accuracy", "loss"], sorted(logs), 'compile with metrics=["accuracy"]; it '
+             "appears in the history as history.history['accuracy'] and ['val_accuracy']")
+    probs = np.asarray(model(x, training=False), dtype=float)
+    ce = float(-np.mean(np.log(np.clip(probs[np.arange(16), y], 1e-7, 1.0))))
+    penalty = float(sum(float(np.asarray(loss)) for loss in model.losses))
+    if not np.isclose(logs["loss"], ce + penalty, rtol=1e-3, atol=1e-4):
+        fail(task, f"build_model({shown}): the loss should be the sparse categorical "
+             "cross-entropy (plus the L2 penalty)", ce + penalty, logs["loss"],
+             'compile with loss="sparse_categorical_crossentropy" (integer labels 0..K-1)')
+    accuracy = float(np.mean(probs.argmax(axis=1) == y))
+    if not np.isclose(logs["accuracy"], accuracy, atol=1e-6):
+        fail(task, "the metric named 'accuracy' does not measure the accuracy", accuracy,
+             logs["accuracy"], 'metrics=["accuracy"]')
 
 
 def check_build_model(build_model) -> None:
     __tracebackhide__ = True
+    task = "build_model"
+    for number, (args, kwargs, want) in enumerate(_MODELS):
+        model, shown = _build(build_model, task, args, kwargs)
+        got = layout(model)
+        if got != want:
+            fail(task, f"build_model({shown}) has the wrong layers (in order)", want, got,
+                 _layout_hint(want, got, kwargs))
+        _check_compile(model, task)
+        if number < 2:
+            _check_outputs(model, task, shown)
+    passed(task, "layers in order, L2 factor, dropout rate, batch norm, Adam(1e-3), loss and "
+           "accuracy")
+
+
+# --- Task 2: training with a validation set ----------------------------------------------------
+
+class _Spy:
+    """Stands in for a Keras model: records how ``fit`` was called, trains nothing."""
+
+    def __init__(self):
+        import keras
+
+        self._signature = inspect.signature(keras.Model.fit)
+        self.calls = []
+        self.history = keras.callbacks.History()
+        self.history.history = {"loss": [1.0], "val_loss": [1.1]}
+
+    def fit(self, *args, **kwargs):
+        bound = self._signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        self.calls.append({k: v for k, v in bound.arguments.items() if k != "self"})
+        return self.history
+
+
+def _split(seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+
+    def part(n, offset):
+        return (rng.normal(offset, 0.1, size=(n, 4)).astype("float32"),
+                rng.integers(0, 3, size=n))
+
+    return {"train": part(70, 0.0), "val": part(9, 5.0), "test": part(11, -5.0)}
+
+
+def _same(a, b) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and np.array_equal(a, b)
+
+
+# Keras' defaults that fit_variant leaves alone, and the one setting the statement fixes.
+_FIT_DEFAULTS = {"validation_split": 0.0, "shuffle": True, "class_weight": None,
+                 "sample_weight": None, "initial_epoch": 0, "steps_per_epoch": None,
+                 "validation_steps": None, "validation_freq": 1}
+
+
+def _check_fit_call(args: dict, data: dict, epochs: int, callbacks: list, task: str) -> None:
+    if not (_same(args.get("x"), data["train"][0]) and _same(args.get("y"), data["train"][1])):
+        fail(task, "the model should be trained on data['train'] (and nothing else)",
+             hint="x_train, y_train = data['train']; model.fit(x_train, y_train, ...)")
+    vd = args.get("validation_data")
+    if vd is None:
+        fail(task, "the model was not given the validation set", "validation_data=data['val']",
+             f"validation_split={args.get('validation_split')}", "pass validation_data="
+             "data['val'] so the history has val_loss for every epoch (early stopping needs "
+             "it too)")
+    vd = tuple(vd) if isinstance(vd, (tuple, list)) else (vd,)
+    if len(vd) >= 1 and _same(vd[0], data["test"][0]):
+        fail(task, "the model is validated on the TEST set", hint="the test set is not a "
+             "validation set: it is used once, at the very end, to report the chosen model. "
+             "Validate on data['val']")
+    if len(vd) != 2 or not (_same(vd[0], data["val"][0]) and _same(vd[1], data["val"][1])):
+        fail(task, "validation_data should be the validation set",
+             hint="validation_data=data['val'] (a tuple (x_val, y_val))")
+    if args.get("epochs") != epochs or isinstance(args.get("epochs"), bool):
+        fail(task, f"fit_variant(model, data, {epochs}, ...) should train for {epochs} epochs",
+             epochs, args.get("epochs"), "pass epochs=epochs to model.fit")
+    if args.get("batch_size") not in (32, None) or isinstance(args.get("batch_size"), bool):
+        fail(task, "wrong batch size", 32, args.get("batch_size"), "batch_size=32")
+    if args.get("verbose") is not False and args.get("verbose") != 0:
+        fail(task, "training should be silent", 0, args.get("verbose"), "verbose=0")
+    given = args.get("callbacks")
+    if list(given or []) != callbacks or any(a is not b for a, b in zip(given or [], callbacks)):
+        fail(task, "model.fit should get exactly the callbacks passed to fit_variant",
+             [type(c).__name__ for c in callbacks], [type(c).__name__ for c in given or []],
+             "model.fit(..., callbacks=list(callbacks))")
+    for name, default in _FIT_DEFAULTS.items():
+        value = args.get(name)
+        if not (value is default or (type(value) in (int, float, bool) and value == default)):
+            fail(task, f"leave {name} at Keras' default", default, value,
+                 "the statement fixes validation_data, epochs, batch_size, callbacks and verbose "
+                 "only")
+    if args.get("validation_batch_size") not in (None, 32):
+        fail(task, "leave validation_batch_size at Keras' default", None,
+             args.get("validation_batch_size"))
+
+
+def check_fit_variant(fit_variant) -> None:
+    __tracebackhide__ = True
     import keras
 
-    task = "build_model"
-    hidden = (16, 8)
-    model = _build(build_model, task, hidden=hidden)
-    dense = _layers_of(model, keras.layers.Dense)
-    units = [layer.units for layer in dense]
-    if units != [16, 8, 3]:
-        fail(task, "build_model(12, 3, hidden=(16, 8)) should have Dense layers 16 -> 8 -> 3",
-             [16, 8, 3], units, "one Dense layer per entry of `hidden`, then Dense(n_classes)")
-    acts = [layer.activation.__name__ for layer in dense]
-    if acts[:2] != ["relu", "relu"]:
-        fail(task, "the hidden Dense layers should use ReLU", ["relu", "relu"], acts[:2])
-    if acts[2] != "softmax":
-        fail(task, "a classifier over n_classes should end in a softmax", "softmax", acts[2])
-    expected = (12 * 16 + 16) + (16 * 8 + 8) + (8 * 3 + 3)
-    if model.count_params() != expected:
-        fail(task, "wrong number of parameters", expected, model.count_params(),
-             "keras.Input(shape=(n_features,)) first; no extra layers when l2=0, dropout=0, "
-             "batch_norm=False")
-    if any(layer.rate > 0 for layer in _layers_of(model, keras.layers.Dropout)):
-        fail(task, "with dropout=0 the model should have no dropout", hint="add Dropout layers "
-             "only when dropout > 0: the baseline is the unregularised network")
-    if _layers_of(model, keras.layers.BatchNormalization):
-        fail(task, "with batch_norm=False the model should have no BatchNormalization layer")
-    if _penalty(model) > 0:
-        fail(task, "with l2=0 nothing should be added to the loss", 0.0, _penalty(model))
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(16, 12)).astype("float32")
-    y = rng.integers(0, 3, size=16)
-    logs = model.evaluate(x, y, verbose=0, return_dict=True)
-    probs = np.asarray(model.predict(x, verbose=0), dtype=float)
-    ce = float(-np.mean(np.log(np.clip(probs[np.arange(16), y], 1e-7, 1.0))))
-    if not np.isclose(logs["loss"], ce, rtol=1e-3, atol=1e-4):
-        fail(task, "the loss should be the sparse categorical cross-entropy", ce, logs["loss"],
-             'compile with loss="sparse_categorical_crossentropy" (integer labels 0..K-1)')
-    if "accuracy" not in logs:
-        fail(task, "the model should report accuracy", "'accuracy' among the metrics",
-             sorted(logs), 'compile with metrics=["accuracy"]; it appears in the history as '
-             "history.history['accuracy'] and ['val_accuracy']")
-
-    # L2: a penalty l2 * sum(w**2) on the hidden kernels, added to the loss
-    model = _build(build_model, task, hidden=hidden, l2=0.01)
-    dense = _layers_of(model, keras.layers.Dense)
-    hidden_kernels = [np.asarray(layer.kernel) for layer in dense[:-1]]
-    all_kernels = hidden_kernels + [np.asarray(dense[-1].kernel)]
-    got = _penalty(model)
-    options = (ref.l2_penalty(hidden_kernels, 0.01), ref.l2_penalty(all_kernels, 0.01))
-    if not any(np.isclose(got, want, rtol=1e-4) for want in options):
-        fail(task, "with l2=0.01 the model should add 0.01 * sum(w**2) of the hidden kernels "
-             "to the loss", options[0], got,
-             "kernel_regularizer=keras.regularizers.L2(l2) on every hidden Dense layer (not L1, "
-             "not an activity_regularizer, and use the l2 argument)")
-    logs = model.evaluate(x, y, verbose=0, return_dict=True)
-    probs = np.asarray(model.predict(x, verbose=0), dtype=float)
-    ce = float(-np.mean(np.log(np.clip(probs[np.arange(16), y], 1e-7, 1.0))))
-    if not np.isclose(logs["loss"], ce + got, rtol=1e-3, atol=1e-4):
-        fail(task, "with L2 the loss should be cross-entropy + penalty", ce + got, logs["loss"])
-
-    # Dropout: rate = fraction dropped, active only in training
-    model = _build(build_model, task, hidden=hidden, dropout=0.2)
-    rates = [round(float(layer.rate), 6) for layer in _layers_of(model, keras.layers.Dropout)]
-    if rates != [0.2, 0.2]:
-        hint = ("Keras' rate is the fraction of units DROPPED, not kept: Dropout(0.2) drops 20 %"
-                if 0.8 in rates else "one Dropout(dropout) after each hidden layer")
-        fail(task, "with dropout=0.2 there should be a Dropout(0.2) after each hidden layer",
-             [0.2, 0.2], rates, hint)
-    infer = [np.asarray(model(x, training=False)) for _ in range(2)]
-    if not np.allclose(infer[0], infer[1]):
-        fail(task, "with dropout the predictions at inference (training=False) changed from "
-             "call to call", hint="use keras.layers.Dropout: it is active only in training")
-    if np.allclose(np.asarray(model(x, training=True)), infer[0]):
-        fail(task, "with dropout=0.2 the training-mode output equals the inference output",
-             hint="use keras.layers.Dropout(dropout) after each hidden layer")
-
-    # Batch normalisation: one layer per hidden layer, batch statistics in training
-    model = _build(build_model, task, hidden=hidden, batch_norm=True)
-    n_bn = len(_layers_of(model, keras.layers.BatchNormalization))
-    if n_bn != len(hidden):
-        fail(task, "with batch_norm=True there should be one BatchNormalization per hidden layer",
-             len(hidden), n_bn)
-    if np.allclose(np.asarray(model(x, training=True)), np.asarray(model(x, training=False))):
-        fail(task, "batch normalisation should normalise with batch statistics in training",
-             hint="use keras.layers.BatchNormalization()")
-
-    model = _build(build_model, task, hidden=(4,), l2=1e-3, dropout=0.5, batch_norm=True)
-    kinds = [type(layer).__name__ for layer in model.layers]
-    if not {"Dropout", "BatchNormalization"} <= set(kinds) or _penalty(model) <= 0:
-        fail(task, "with every option on, the model should have L2, Dropout and "
-             "BatchNormalization together", hint="treat the three options independently",
-             got=kinds)
-    passed(task, "baseline, L2, dropout and batch-norm variants built and compiled")
+    task = "fit_variant"
+    for epochs, callbacks in ((5, [keras.callbacks.EarlyStopping(), keras.callbacks.History()]),
+                              (3, None)):
+        data = _split(epochs)
+        spy = _Spy()
+        given = () if callbacks is None else tuple(callbacks)
+        if callbacks is None:
+            result = call(fit_variant, spy, data, epochs, task=task, name="fit_variant")
+        else:
+            result = call(fit_variant, spy, data, epochs, given, task=task, name="fit_variant")
+        if len(spy.calls) != 1:
+            fail(task, "fit_variant should call model.fit exactly once", 1, len(spy.calls))
+        _check_fit_call(spy.calls[0], data, epochs, list(given), task)
+        if result is not spy.history:
+            fail(task, "fit_variant should return what model.fit returns (the History object)",
+                 "keras.callbacks.History", type(result).__name__,
+                 "return model.fit(...); the curves are in its .history dict")
+    passed(task, "trains on data['train'], validates on data['val'], epochs, batch size, "
+           "callbacks, silent; returns the History")
 
 
-# --- Task 2: the early-stopping callback -------------------------------------------------------
+# --- Task 3: the early-stopping callback -------------------------------------------------------
+
+def _replay(callback, val_losses) -> tuple[int, int]:
+    """Feed a callback a made-up run without training: the model's one weight is the epoch
+    number, so the weight left at the end says which epoch was restored."""
+    import keras
+
+    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
+    model.stop_training = False
+    callback.set_model(model)
+    callback.on_train_begin()
+    ran = 0
+    for epoch, val in enumerate(val_losses):
+        model.set_weights([np.full((1, 1), float(epoch + 1)), np.zeros(1)])
+        callback.on_epoch_end(epoch, {"loss": 2.0 - 0.05 * epoch, "accuracy": 0.5 + 0.01 * epoch,
+                                      "val_loss": val, "val_accuracy": 0.5})
+        ran = epoch + 1
+        if model.stop_training:
+            break
+    callback.on_train_end()
+    return ran, int(round(float(np.asarray(model.get_weights()[0]).reshape(-1)[0])))
+
+
+_TURNS_UP = [1.0, 0.8, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.1]
+_CREEPS = [1.0, 0.8, 0.7, 0.69, 0.68, 0.675, 0.672, 0.671, 0.67, 0.669, 0.668, 0.667]
+# (patience, min_delta, validation losses) -> (epochs run, epoch restored), from 1: Keras'
+# EarlyStopping(monitor="val_loss", restore_best_weights=True) replayed on these values.
+_RUNS = [
+    ((4, 0.0, _TURNS_UP), (7, 3)),
+    ((2, 0.0, _TURNS_UP), (5, 3)),
+    ((3, 0.02, _CREEPS), (9, 6)),
+    ((2, 0.02, _CREEPS), (5, 3)),
+    ((3, 0.0, _CREEPS), (12, 12)),
+    ((2, 0.0, [1.0, 0.9, 0.95, 0.97, 0.85, 0.9, 0.8]), (4, 2)),
+]
+
 
 def check_early_stopping(make_early_stopping) -> None:
     __tracebackhide__ = True
     import keras
 
     task = "make_early_stopping"
-    for patience in (4, 7):
-        cb = call(make_early_stopping, patience, task=task, name="make_early_stopping")
+    for patience, min_delta in ((4, 0.0), (7, 0.05), (2, 0.003), (5, 1e-4)):
+        cb = call(make_early_stopping, patience, min_delta, task=task,
+                  name="make_early_stopping")
         if not isinstance(cb, keras.callbacks.EarlyStopping):
             fail(task, "make_early_stopping should return a keras.callbacks.EarlyStopping",
                  "EarlyStopping", type(cb).__name__)
@@ -160,123 +367,35 @@ def check_early_stopping(make_early_stopping) -> None:
                  "without it the model keeps the weights of the last epoch, `patience` epochs "
                  "past the best one")
         if cb.patience != patience:
-            fail(task, f"make_early_stopping({patience}) should wait {patience} epochs",
-                 patience, cb.patience, "pass the patience argument through")
-        if cb.min_delta > 0.01:
-            fail(task, "min_delta is too large", "a small value such as 0 or 1e-4",
-                 cb.min_delta, "an improvement smaller than min_delta does not count; with a "
-                 "large one (the 0.5 some tutorials use) nearly every epoch looks like no "
-                 "progress")
+            fail(task, f"make_early_stopping({patience}, {min_delta}) should wait {patience} "
+                 "epochs", patience, cb.patience, "pass the patience argument through")
+        if abs(abs(float(cb.min_delta)) - min_delta) > 1e-12:
+            fail(task, f"make_early_stopping({patience}, {min_delta}) should count only drops "
+                 f"larger than {min_delta} as improvements", min_delta, cb.min_delta,
+                 "pass the min_delta argument through")
+        if cb.baseline is not None or cb.start_from_epoch != 0:
+            fail(task, "leave baseline and start_from_epoch at their defaults", "None and 0",
+                 f"{cb.baseline!r} and {cb.start_from_epoch!r}")
+    cb = call(make_early_stopping, task=task, name="make_early_stopping")
+    if getattr(cb, "patience", None) != 5 or abs(float(getattr(cb, "min_delta", 0)) - 1e-4) > 1e-12:
+        fail(task, "make_early_stopping() should default to patience=5, min_delta=1e-4",
+             (5, 1e-4), (getattr(cb, "patience", None), getattr(cb, "min_delta", None)),
+             "keep the signature make_early_stopping(patience=5, min_delta=1e-4)")
 
-    # Behaviour, without training: feed the callback a made-up run epoch by epoch.
-    cb = call(make_early_stopping, 4, task=task, name="make_early_stopping")
-    model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
-    val = [1.0, 0.8, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.1]
-    cb.set_model(model)
-    cb.on_train_begin()
-    ran = 0
-    for epoch, v in enumerate(val):
-        model.set_weights([np.full((1, 1), float(epoch + 1)), np.zeros(1)])
-        cb.on_epoch_end(epoch, {"loss": 1.0 - 0.05 * epoch, "val_loss": v})
-        ran = epoch + 1
-        if getattr(model, "stop_training", False):
-            break
-    cb.on_train_end()
-    stop, best = ref.early_stopping(val, 4, cb.min_delta)
-    if ran != stop:
-        fail(task, "on a run whose validation loss is lowest at epoch 3, the callback with "
-             "patience 4 should stop training after epoch 7", stop, ran)
-    restored = float(np.asarray(model.get_weights()[0]).reshape(-1)[0])
-    if restored != best:
-        fail(task, "after stopping, the model should hold the weights of the best epoch",
-             f"weights of epoch {best}", f"weights of epoch {restored:g}")
-    passed(task, "monitors val_loss, stops after `patience` epochs, restores the best weights")
-
-
-# --- Task 3: training with a validation set ------------------------------------------------------
-
-class SpyModel:
-    """Stands in for a Keras model: records how ``fit`` was called, trains nothing."""
-
-    _ORDER = ("x", "y", "batch_size", "epochs", "verbose", "callbacks", "validation_split",
-              "validation_data")
-
-    def __init__(self):
-        import keras
-
-        self.calls = []
-        self.history = keras.callbacks.History()
-        self.history.history = {"loss": [1.0], "val_loss": [1.1]}
-
-    def fit(self, *args, **kwargs):
-        args_by_name = dict(zip(self._ORDER, args, strict=False))
-        args_by_name.update(kwargs)
-        self.calls.append(args_by_name)
-        return self.history
-
-
-def tiny_split(seed: int):
-    rng = np.random.default_rng(seed)
-
-    def part(n, offset):
-        return (rng.normal(offset, 0.1, size=(n, 4)).astype("float32"),
-                rng.integers(0, 3, size=n))
-
-    return {"train": part(20, 0.0), "val": part(8, 5.0), "test": part(10, -5.0)}
-
-
-def _same(a, b) -> bool:
-    a, b = np.asarray(a), np.asarray(b)
-    return a.shape == b.shape and np.array_equal(a, b)
-
-
-def check_fit_variant(fit_variant) -> None:
-    __tracebackhide__ = True
-    import keras
-
-    task = "fit_variant"
-    data = tiny_split(0)
-    stopper = keras.callbacks.EarlyStopping()
-    spy = SpyModel()
-    result = call(fit_variant, spy, data, 5, [stopper], task=task, name="fit_variant")
-    if len(spy.calls) != 1:
-        fail(task, "fit_variant should call model.fit exactly once", 1, len(spy.calls))
-    args = spy.calls[0]
-    if not (_same(args.get("x"), data["train"][0]) and _same(args.get("y"), data["train"][1])):
-        fail(task, "the model should be trained on data['train']",
-             hint="x_train, y_train = data['train']; model.fit(x_train, y_train, ...)")
-    vd = args.get("validation_data")
-    if vd is None:
-        fail(task, "the model was not given the validation set",
-             "validation_data=data['val']", f"validation_split={args.get('validation_split')}"
-             if args.get("validation_split") else None,
-             "pass validation_data=data['val'] so the history has val_loss for every epoch "
-             "(early stopping needs it too)")
-    vd = tuple(vd)
-    if len(vd) >= 2 and _same(vd[0], data["test"][0]):
-        fail(task, "the model is validated on the TEST set", hint="the test set is not a "
-             "validation set: it is used once, at the very end, to report the chosen model. "
-             "Validate on data['val']")
-    if len(vd) < 2 or not (_same(vd[0], data["val"][0]) and _same(vd[1], data["val"][1])):
-        fail(task, "validation_data should be the validation set", hint="validation_data="
-             "data['val'] (a tuple (x_val, y_val))")
-    if args.get("epochs") != 5:
-        fail(task, "fit_variant(model, data, 5, ...) should train for 5 epochs", 5,
-             args.get("epochs"), "pass epochs=epochs to model.fit")
-    callbacks = list(args.get("callbacks") or [])
-    if stopper not in callbacks:
-        fail(task, "the callbacks were not passed to model.fit",
-             hint="model.fit(..., callbacks=list(callbacks))")
-    if result is not spy.history:
-        fail(task, "fit_variant should return what model.fit returns (the History object)",
-             "keras.callbacks.History", type(result).__name__,
-             "return model.fit(...); the curves are in its .history dict")
-    spy = SpyModel()
-    call(fit_variant, spy, data, 3, task=task, name="fit_variant")
-    if spy.calls and spy.calls[0].get("epochs") != 3:
-        fail(task, "callbacks should be optional: fit_variant(model, data, 3) should train "
-             "3 epochs", 3, spy.calls[0].get("epochs"))
-    passed(task, "trains on data['train'], validates on data['val'], returns the History")
+    for (patience, min_delta, values), (stop, best) in _RUNS:
+        cb = call(make_early_stopping, patience, min_delta, task=task,
+                  name="make_early_stopping")
+        ran, restored = _replay(cb, values)
+        if ran != stop:
+            fail(task, f"on the validation losses {values} the callback with patience "
+                 f"{patience} and min_delta {min_delta} should stop training after epoch {stop}",
+                 stop, ran, "an epoch improves only when val_loss drops by more than min_delta")
+        if restored != best:
+            fail(task, "after training, the model should hold the weights of the best epoch",
+                 f"weights of epoch {best}", f"weights of epoch {restored}",
+                 "restore_best_weights=True")
+    passed(task, "monitors val_loss with the given patience and min_delta, restores the best "
+           "weights")
 
 
 # --- Task 4: the best epoch ---------------------------------------------------------------------
@@ -287,6 +406,21 @@ _HISTORY = {
     "val_loss": [1.05, 0.86, 0.74, 0.70, 0.72, 0.79, 0.88],
     "val_accuracy": [0.58, 0.67, 0.72, 0.73, 0.75, 0.74, 0.73],
 }
+# (what, history, best epoch counted from 1, hint)
+_BEST = [
+    ("a tie: the lowest validation loss 0.6 at epochs 2 and 3", {
+        "loss": [1.0, 0.9, 0.8, 0.7], "val_loss": [1.0, 0.6, 0.6, 0.7]}, 2,
+     "on a tie the first best epoch wins (np.argmin returns the first minimum)"),
+    ("the last epoch is the best", {
+        "val_loss": [0.9, 0.8, 0.85, 0.7], "loss": [1.0, 0.8, 0.7, 0.6]}, 4,
+     "np.argmin(history['val_loss']) + 1 can be the last epoch"),
+    ("a run of one epoch", {"loss": [0.5], "val_loss": [0.7]}, 1, "epochs are counted from 1"),
+    ("other metrics first and last", {
+        "val_mae": [0.3, 0.2, 0.1, 0.15, 0.2], "val_loss": [0.9, 0.5, 0.6, 0.7, 0.8],
+        "loss": [1.0, 0.9, 0.8, 0.7, 0.6], "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.9],
+        "learning_rate": [0.01, 0.01, 0.001, 0.001, 0.0001]}, 2,
+     "read history['val_loss'] by name, whatever other keys the history holds"),
+]
 
 
 def check_best_epoch(best_epoch) -> None:
@@ -294,7 +428,7 @@ def check_best_epoch(best_epoch) -> None:
     task = "best_epoch"
     got = call(best_epoch, {k: list(v) for k, v in _HISTORY.items()}, task=task,
                name="best_epoch")
-    if not isinstance(got, (int, np.integer)) or isinstance(got, bool):
+    if not isinstance(got, numbers.Integral) or isinstance(got, bool):
         fail(task, "best_epoch should return an int", "4", f"{got!r} ({type(got).__name__})",
              "wrap the result in int(...)")
     hints = {
@@ -303,60 +437,96 @@ def check_best_epoch(best_epoch) -> None:
            "overfits - use history['val_loss']",
         5: "that is the best val_accuracy; this lab picks the epoch by the validation loss",
     }
-    if got != 4:
+    if int(got) != 4:
         fail(task, "wrong best epoch: the validation loss is lowest (0.70) at epoch 4", 4,
              got, hints.get(int(got), "np.argmin(history['val_loss']) + 1"))
-    tie = {"loss": [1.0, 0.9, 0.8, 0.7], "val_loss": [1.0, 0.6, 0.6, 0.7]}
-    got = call(best_epoch, tie, task=task, name="best_epoch")
-    if got != 2:
-        fail(task, "on a tie the first best epoch should win", 2, got,
-             "np.argmin returns the first minimum")
-    passed(task, "epoch of the lowest validation loss, counted from 1")
+    for what, history, want, hint in _BEST:
+        got = call(best_epoch, {k: list(v) for k, v in history.items()}, task=task,
+                   name="best_epoch")
+        if not isinstance(got, numbers.Integral) or isinstance(got, bool) or int(got) != want:
+            fail(task, f"wrong best epoch for {what}", want, got, hint)
+    passed(task, "epoch of the lowest validation loss, counted from 1, the first on a tie")
 
 
 # --- Task 5: reading the curves -----------------------------------------------------------------
 
-def _diagnose_cases():
-    over = ref.synthetic_history("overfit", 30)
-    good = ref.synthetic_history("good fit", 30)
-    under = ref.synthetic_history("underfit", 30)
-    dropout_good = {"loss": list(np.asarray(good["loss"]) * 1.15),
-                    "val_loss": list(good["loss"])}
-    spike = {"loss": list(good["loss"]), "val_loss": list(good["val_loss"])}
-    spike["val_loss"][-1] *= 1.15
-    return [
-        ("a textbook overfit (validation loss turns up after epoch 10)", over, "overfit",
-         "compare the end of the VALIDATION loss with its minimum; the training loss alone "
-         "always looks fine when a model overfits"),
-        ("a textbook good fit (both curves fall and flatten together)", good, "good fit",
-         "the validation loss never rises and the training loss falls far below its start"),
-        ("a textbook underfit (both curves stay high)", under, "underfit",
-         "the training loss ends above half its first-epoch value: the model has not learned "
-         "much"),
-        ("a good fit with dropout: validation loss BELOW the training loss", dropout_good,
-         "good fit", "validation below training usually means dropout/regularisation is active "
-         "in training only; it is not a problem"),
-        ("a good fit whose last epoch alone is 15 % worse (noise)", spike, "good fit",
-         "use the mean of the last 3 epochs as the end of a curve: one noisy epoch is not a "
-         "trend"),
-    ] + [
-        (f"a noisy {kind} (2 % jitter, seed {seed})",
-         ref.synthetic_history(kind, epochs, noise=0.02, seed=seed), kind,
-         "follow the three rules in order: overfit, then underfit, then good fit")
-        for seed, (kind, epochs) in enumerate([("overfit", 12), ("underfit", 40),
-                                               ("good fit", 20), ("overfit", 60)])
-    ]
+def _h(train, val):
+    return {"loss": list(train), "accuracy": [0.5] * len(train), "val_loss": list(val),
+            "val_accuracy": [0.4] * len(val)}
+
+
+_GOOD = synthetic_history("good fit", 30)
+# (what, history, diagnosis, hint); the synthetic shapes are what their names say.
+_DIAGNOSE_CASES = [
+    ("a textbook overfit (validation loss turns up after epoch 10)",
+     synthetic_history("overfit", 30), "overfit",
+     "compare the end of the VALIDATION loss with its minimum; the training loss alone "
+     "always looks fine when a model overfits"),
+    ("a textbook good fit (both curves fall and flatten together)", _GOOD, "good fit",
+     "the validation loss never rises and the training loss falls far below its start"),
+    ("a textbook underfit (both curves stay high)", synthetic_history("underfit", 30),
+     "underfit", "the training loss ends above half its first-epoch value: the model has not "
+     "learned much"),
+    ("a good fit with dropout: validation loss BELOW the training loss",
+     {"loss": [1.15 * v for v in _GOOD["loss"]], "val_loss": list(_GOOD["loss"])}, "good fit",
+     "validation below training usually means dropout/regularisation is active in training "
+     "only; it is not a problem"),
+    ("a good fit whose last epoch alone is 15 % worse (noise)",
+     {"loss": list(_GOOD["loss"]), "val_loss": _GOOD["val_loss"][:-1]
+      + [1.15 * _GOOD["val_loss"][-1]]}, "good fit",
+     "use the mean of the last 3 epochs as the end of a curve: one noisy epoch is not a "
+     "trend"),
+    ("a curve that overfits AND whose training loss has not halved",
+     _h([1.0, 0.9, 0.85, 0.8, 0.78, 0.76], [1.0, 0.8, 0.9, 1.0, 1.05, 1.1]), "overfit",
+     "apply the rules in order: overfit first, then underfit, then good fit"),
+    ("a run whose training loss has not halved while the validation loss has",
+     _h([2.0, 1.6, 1.4, 1.2, 1.15, 1.1], [1.5, 0.8, 0.6, 0.55, 0.54, 0.53]), "underfit",
+     "rule 2 reads the TRAINING loss: history['loss']"),
+    ("a run whose training loss has halved and validation loss only levelled off",
+     _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 1.9, 1.8, 1.75, 1.72, 1.7]), "good fit",
+     "rule 2 reads the TRAINING loss: history['loss']"),
+    ("a validation loss whose last 3 epochs average 20 % above the minimum, the last alone "
+     "at it", _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 1.2, 1.0, 1.3, 1.3, 1.0]), "overfit",
+     "the end of a curve is the mean of its LAST 3 epochs"),
+    ("a validation loss whose last 2 epochs are 14 % above the minimum, the third-last at it",
+     _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 1.5, 1.2, 1.0, 1.14, 1.14]), "good fit",
+     "the end of a curve is the mean of its last 3 epochs: (1.0 + 1.14 + 1.14) / 3 < 1.1"),
+    ("a validation loss that turned up in the middle and is back at its minimum",
+     _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45, 0.42], [2.0, 1.6, 1.4, 1.4, 1.0, 1.0, 1.0]),
+     "good fit", "the end of a curve is the mean of its last 3 epochs, not more"),
+    ("a validation loss 18 % above its early minimum (and far below its first value)",
+     _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 0.7, 0.75, 0.8, 0.82, 0.85]), "overfit",
+     "compare the end with the MINIMUM of the validation loss, not its first value"),
+    ("a training loss that rose in epoch 2 and ends above half its first value",
+     _h([1.0, 1.8, 1.2, 0.6, 0.55, 0.52], [1.0, 0.9, 0.8, 0.7, 0.68, 0.66]), "underfit",
+     "compare with the FIRST epoch's training loss, history['loss'][0], not its maximum"),
+    ("a training loss whose last 3 epochs average below half its start, the last alone not",
+     _h([2.0, 1.5, 1.2, 0.8, 0.8, 1.1], [2.0, 1.5, 1.2, 1.1, 1.08, 1.07]), "good fit",
+     "the end of the training curve is the mean of its last 3 epochs too"),
+    ("the overfit above with every loss times 40",
+     _h([40.0, 36.0, 34.0, 32.0, 31.2, 30.4], [40.0, 32.0, 36.0, 40.0, 42.0, 44.0]), "overfit",
+     "the thresholds are relative: end > 1.1 * min, end > 0.5 * first"),
+    ("a small overfit: losses around 0.05",
+     _h([0.05, 0.03, 0.02, 0.015, 0.0125, 0.011], [0.05, 0.02, 0.021, 0.023, 0.024, 0.025]),
+     "overfit", "the thresholds are relative: end > 1.1 * min, not end > min + 0.1"),
+] + [
+    (f"a noisy {kind} (2 % jitter, seed {seed})",
+     synthetic_history(kind, epochs, noise=0.02, seed=seed), kind,
+     "follow the three rules in order: overfit, then underfit, then good fit")
+    for seed, (kind, epochs) in enumerate([("overfit", 12), ("underfit", 40),
+                                           ("good fit", 20), ("overfit", 60)])
+]
 
 
 def check_diagnose(diagnose) -> None:
     __tracebackhide__ = True
     task = "diagnose"
-    for what, history, want, hint in _diagnose_cases():
+    for what, history, want, hint in _DIAGNOSE_CASES:
         got = call(diagnose, {k: list(v) for k, v in history.items()}, task=task,
                    name="diagnose")
-        if got not in _ANSWERS:
-            fail(task, "diagnose should return one of three strings", sorted(_ANSWERS), got,
+        if type(got) is not str or got not in DIAGNOSES:
+            fail(task, "diagnose should return one of three strings", sorted(DIAGNOSES), got,
                  'exactly "underfit", "overfit" or "good fit"')
         if got != want:
             fail(task, f"wrong diagnosis for {what}", want, got, hint)
-    passed(task, "under-, over- and good fit read correctly, noise included")
+    passed(task, "under-, over- and good fit read correctly, in order, noise included")

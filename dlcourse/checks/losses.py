@@ -1,14 +1,39 @@
-"""Checks for lab 03 (loss functions)."""
+"""Checks for lab 03 (loss functions).
+
+Every expected value below is stored: computed once with the course's answer key and
+pasted, so this module holds no implementation of a task. Comparisons use plain Python
+arithmetic, not NumPy's comparison functions.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import math
+
 import numpy as np
 
-from dlcourse.checks.core import as_array, call, fail, passed
+from dlcourse.checks.core import CheckFailed, as_array, call, fail, passed
 from dlcourse.datasets import toy
-from dlcourse.reference import losses as ref
 
+EPSILON = 1e-7  # the clipping bound the tasks ask for (keras.config.epsilon())
+CLIP_HINT = f"clip p to [{EPSILON:g}, 1 - {EPSILON:g}] with np.clip before taking the log"
 TIPS_PRED = np.full_like(toy.TIPS, toy.TIPS_GUESS)
+
+# Stored regression cases: a column (4, 1), a table (2, 3) and a (2, 2, 2) batch.
+COLUMN = (np.array([[3.0], [-1.0], [2.5], [0.0]]), np.array([[2.0], [1.0], [2.5], [-1.5]]))
+TABLE = (np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]),
+         np.array([[1.5, 2.0, 1.0], [4.0, 7.0, 6.5]]))
+CUBE = (np.array([[[0.5, -1.0], [2.0, 3.0]], [[1.0, 1.0], [-2.0, 0.0]]]),
+        np.array([[[1.0, 1.0], [2.0, 0.5]], [[-1.0, 1.5], [-2.0, 3.0]]]))
+#            (name, case, sse, mse, mae, rmse)
+REGRESSION = (("a (4, 1) column", COLUMN, 7.25, 1.8125, 1.125, 1.346291201783626),
+              ("a (2, 3) table", TABLE, 8.5, 1.4166666666666667, 0.8333333333333334,
+               1.1902380714238083),
+              ("a (2, 2, 2) batch", CUBE, 23.75, 2.96875, 1.3125, 1.7230060940112777))
+
+# Huber: residuals 0.5, 2, -4, -1.5, 3 in a (5, 1) column.
+HUBER_Y = np.array([[0.0], [1.0], [2.0], [-1.0], [4.0]])
+HUBER_P = HUBER_Y - np.array([[0.5], [2.0], [-4.0], [-1.5], [3.0]])
 
 
 def _scalar(value, task: str, what: str) -> float:
@@ -17,12 +42,13 @@ def _scalar(value, task: str, what: str) -> float:
     if arr.size != 1:
         fail(task, f"{what} should be one number (the loss of the whole batch)", "a scalar",
              f"an array of shape {arr.shape}",
-             "reduce over every sample with np.sum or np.mean; do not return one value per sample")
+             "reduce over every entry with np.sum or np.mean (no axis); do not return one "
+             "value per sample")
     return float(arr.reshape(-1)[0])
 
 
-def _close(got: float, expected: float) -> bool:
-    return bool(np.isclose(got, expected, rtol=1e-6, atol=1e-6))
+def _close(got: float, expected: float, tol: float = 1e-6) -> bool:
+    return math.isfinite(got) and abs(got - expected) <= tol * (1 + abs(expected))
 
 
 def _expect(got, expected, task, what, hint, wrong=()):
@@ -30,10 +56,9 @@ def _expect(got, expected, task, what, hint, wrong=()):
     __tracebackhide__ = True
     value = _scalar(got, task, what)
     if _close(value, expected):
-        return
-    if not np.isfinite(value):
-        hint = ("the loss is not finite: a log of 0 gives -inf (and 0 * -inf gives nan); clip "
-                f"probabilities to [{ref.EPSILON:g}, 1 - {ref.EPSILON:g}] with np.clip first")
+        return value
+    if not math.isfinite(value):
+        hint = f"the loss is not finite: log(0) is -inf (and 0 * -inf is nan); {CLIP_HINT}"
     for wrong_value, wrong_hint in wrong:
         if _close(value, wrong_value):
             hint = wrong_hint
@@ -56,132 +81,261 @@ def check_regression_losses(sse, mse, mae) -> None:
             "MSE is the mean of the squared residuals: np.mean((y_true - y_pred) ** 2)",
             [(76.0, "you returned the sum of squares: the MSE divides it by n (use np.mean)"),
              (0.0, "the residuals cancel out: square them before averaging"),
-             (np.sqrt(76.0 / n), "no square root in the MSE (that would be the RMSE)")])
+             (math.sqrt(76.0 / n), "no square root in the MSE (that would be the RMSE)")])
     got = call(mae, toy.TIPS, TIPS_PRED, task=task, name="mae")
     _expect(got, 20.0 / n, task, "mae(tips, 10) = 20/6",
             "MAE is the mean of the absolute residuals: np.mean(np.abs(y_true - y_pred))",
             [(20.0, "you returned the sum of |residuals|: the MAE divides it by n"),
              (0.0, "take the absolute value of each residual before averaging"),
              (10.0 / n, "the MAE has no factor 1/2")])
-    rng = np.random.default_rng(30)
-    y_true, y_pred = rng.normal(size=(5, 3)), rng.normal(size=(5, 3))
-    for fn, name in ((sse, "sse"), (mse, "mse"), (mae, "mae")):
-        got = call(fn, y_true, y_pred, task=task, name=name)
-        _expect(got, getattr(ref, name)(y_true, y_pred), task, f"{name} on a (5, 3) batch",
-                "work on whole arrays (no loop over a fixed length) and reduce over every entry")
-    passed(task, "tips example reproduced: SSE 76, MSE 12.67, MAE 3.33")
+    for label, (y_true, y_pred), *expected in REGRESSION:
+        rows = len(y_true)
+        for fn, name, value in zip((sse, mse, mae), ("sse", "mse", "mae"), expected[:3],
+                                   strict=True):
+            got = call(fn, y_true.copy(), y_pred.copy(), task=task, name=name)
+            _expect(got, value, task, f"{name} on {label}",
+                    "work on whole arrays and reduce over every entry (np.sum / np.mean "
+                    "without an axis)",
+                    [(value * y_true.size / rows, "divide by the number of entries "
+                      "(y_true.size, or use np.mean), not by len(y_true), the number of rows")]
+                    if name != "sse" and rows != y_true.size else ())
+    passed(task, "tips example reproduced (SSE 76, MSE 12.67, MAE 3.33), any shape")
+
+
+def _earlier_mse_is_wrong(rmse) -> bool:
+    """Probe the notebook's mse (Task 1), which rmse may call, on stored cases."""
+    mse = getattr(rmse, "__globals__", {}).get("mse")
+    if not callable(mse):
+        return False
+    cases = [((toy.TIPS, TIPS_PRED), 76.0 / len(toy.TIPS))]
+    cases += [(case, value) for _, case, _, value, *_ in REGRESSION]
+    for (y_true, y_pred), expected in cases:
+        try:
+            value = float(np.asarray(mse(y_true.copy(), y_pred.copy()), dtype=float).ravel()[0])
+        except Exception:  # a broken mse is exactly what this probe looks for
+            return True
+        if not _close(value, expected):
+            return True
+    return False
 
 
 def check_rmse_huber(rmse, huber) -> None:
     __tracebackhide__ = True
     task = "rmse_huber"
     n = len(toy.TIPS)
-    got = call(rmse, toy.TIPS, TIPS_PRED, task=task, name="rmse")
-    _expect(got, np.sqrt(76.0 / n), task, "rmse(tips, 10) = sqrt(76/6)",
-            "RMSE = sqrt(mean((y_true - y_pred) ** 2))",
-            [(76.0 / n, "you returned the MSE: take its square root (np.sqrt)"),
-             (np.sqrt(76.0), "divide by n inside the root: sqrt of the *mean* squared residual"),
-             (np.sqrt(20.0 / n), "square the residuals, not their absolute values")])
+    cases = [("rmse(tips, 10) = sqrt(76/6)", (toy.TIPS, TIPS_PRED), math.sqrt(76.0 / n))]
+    cases += [(f"rmse on {label}", case, value) for label, case, *_, value in REGRESSION]
+    for what, (y_true, y_pred), expected in cases:
+        got = call(rmse, y_true.copy(), y_pred.copy(), task=task, name="rmse")
+        value = _scalar(got, task, what)
+        if _close(value, expected):
+            continue
+        if _earlier_mse_is_wrong(rmse):
+            fail(task, "rmse is wrong because your mse (Task 1) is wrong", expected, value,
+                 "fix Task 1 first: its check above says what is wrong with mse")
+        _expect(value, expected, task, what, "RMSE = sqrt(mean((y_true - y_pred) ** 2))",
+                [(expected**2, "you returned the MSE: take its square root (np.sqrt)"),
+                 (math.sqrt(76.0), "divide by n inside the root: sqrt of the *mean* squared "
+                                   "residual"),
+                 (math.sqrt(20.0 / n), "square the residuals, not their absolute values")])
     # residuals 0.5 (quadratic branch), 2 and -4 (linear branch) with delta = 1
     y_true, y_pred = np.array([1.0, 2.0, 3.0]), np.array([0.5, 0.0, 7.0])
-    expected = ref.huber(y_true, y_pred, 1.0)
-    small, large = np.array([0.5, 2.0, 4.0]), 1.0
-    swapped = np.mean(np.where(small <= large, large * small - 0.5 * large**2, 0.5 * small**2))
     got = call(huber, y_true, y_pred, 1.0, task=task, name="huber")
-    _expect(got, expected, task, "huber([1, 2, 3], [0.5, 0, 7], delta=1)",
+    _expect(got, 1.7083333333333333, task, "huber([1, 2, 3], [0.5, 0, 7], delta=1)",
             "use 0.5 * e**2 where |e| <= delta and delta * (|e| - 0.5 * delta) elsewhere, "
             "with e = y_true - y_pred, then average",
-            [(swapped, "the two branches are swapped: small residuals (|e| <= delta) get the "
-                       "quadratic 0.5 * e**2, large ones the linear part"),
-             (ref.mse(y_true, y_pred) / 2, "every residual took the quadratic branch: large "
-                                            "residuals (|e| > delta) must grow only linearly"),
-             (3 * expected, "average over the samples (np.mean), do not sum")])
-    got = call(huber, y_true, y_pred, 3.0, task=task, name="huber")
-    _expect(got, ref.huber(y_true, y_pred, 3.0), task, "huber(..., delta=3)",
-            "use the delta you are given in both the test |e| <= delta and the linear branch")
-    passed(task, "RMSE in the target's units; Huber quadratic near 0 and linear beyond delta")
+            [(3.3333333333333335, "the two branches are swapped: small residuals (|e| <= delta) "
+                                  "get the quadratic 0.5 * e**2, large ones the linear part"),
+             (3.375, "every residual took the quadratic branch: large residuals "
+                                  "(|e| > delta) must grow only linearly"),
+             (5.125, "average over the samples (np.mean), do not sum"),
+             (-0.9583333333333334, "take |e| in the linear branch: a residual of -4 costs as "
+                                   "much as one of +4")])
+    # the same five residuals 0.5, 2, -4, -1.5, 3 at three values of delta
+    for delta, expected, wrong in (
+        (2.5, 2.9, [(2.775, "compare |e| with delta, not with 1"),
+                    (1.85, "the linear branch is delta * (|e| - delta / 2): use delta in it"),
+                    (1.725, "use the delta you are given, not 1")]),
+        (0.3, 0.615, [(0.619, "compare |e| with delta, not with 1"),
+                      (1.7, "the linear branch is delta * (|e| - delta / 2): use delta in it"),
+                      (1.725, "use the delta you are given, not 1")]),
+    ):
+        got = call(huber, HUBER_Y.copy(), HUBER_P.copy(), delta=delta, task=task, name="huber")
+        _expect(got, expected, task, f"huber on residuals [0.5, 2, -4, -1.5, 3] with "
+                f"delta={delta}", "use the delta you are given in both the test |e| <= delta "
+                "and the linear branch delta * (|e| - 0.5 * delta)", wrong)
+    got = call(huber, HUBER_Y.copy(), HUBER_P.copy(), task=task, name="huber")
+    _expect(got, 1.725, task, "huber on residuals [0.5, 2, -4, -1.5, 3] without a delta",
+            "the default is delta=1.0, as in Keras: def huber(y_true, y_pred, delta=1.0)")
+    passed(task, "RMSE in the target's units; Huber quadratic near 0 and linear beyond delta, "
+           "at any delta")
 
 
 def check_binary_crossentropy(binary_crossentropy) -> None:
     __tracebackhide__ = True
     task = "binary_crossentropy"
-    y = np.array([1.0, 0.0, 1.0, 0.0])
-    p = np.array([0.9, 0.2, 0.6, 0.4])
-    expected = ref.binary_crossentropy(y, p)
-    got = call(binary_crossentropy, y, p, task=task, name="binary_crossentropy")
-    _expect(got, expected, task, "binary_crossentropy([1, 0, 1, 0], [0.9, 0.2, 0.6, 0.4])",
-            "loss = -mean(y * log(p) + (1 - y) * log(1 - p))",
-            [(-expected, "sign error: log p is negative, so the loss needs a minus sign in front"),
-             (4 * expected, "average over the samples (np.mean), do not sum"),
-             (float(-np.mean(y * np.log(p))), "the (1 - y) * log(1 - p) term is missing: "
-                                               "samples with label 0 must count too")])
-    y0, p0 = np.array([1.0, 0.0, 1.0]), np.array([1.0, 0.0, 0.0])
-    expected = ref.binary_crossentropy(y0, p0)
-    got = call(binary_crossentropy, y0, p0, task=task, name="binary_crossentropy")
-    _expect(got, expected, task, "binary_crossentropy([1, 0, 1], [1, 0, 0]) (a certain miss)",
-            f"clip p to [{ref.EPSILON:g}, 1 - {ref.EPSILON:g}] before the log, as Keras does")
-    passed(task, "matches Keras, including probabilities of exactly 0 and 1")
+    cases = (
+        ("binary_crossentropy([1, 0, 1, 0], [0.9, 0.2, 0.6, 0.4])",
+         np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.9, 0.2, 0.6, 0.4]), 0.3375388286260044,
+         [(-0.3375388286260044, "sign error: log p is negative, so the loss needs a minus "
+                                "sign in front"),
+          (1.3501553145040176, "average over the samples (np.mean), do not sum"),
+          (0.15404653485595426, "the (1 - y) * log(1 - p) term is missing: samples with "
+                                "label 0 must count too")]),
+        ("binary_crossentropy on a (3, 1) column with p = 1, 0, 0 (a certain miss)",
+         np.array([[1.0], [0.0], [1.0]]), np.array([[1.0], [0.0], [0.0]]), 5.37269861698611,
+         []),
+        ("binary_crossentropy on a (2, 3) batch with p = 1 for a label 0 and p = 1e-9 for "
+         "a label 1", np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]]),
+         np.array([[0.7, 1.0, 0.0], [0.3, 1e-9, 0.5]]), 5.607114745146736,
+         [(9.444889816287452, f"clip with epsilon = {EPSILON:g} (EPSILON), as Keras does, "
+                              "not 1e-15")]),
+    )
+    for what, y, p, expected, wrong in cases:
+        got = call(binary_crossentropy, y.copy(), p.copy(), task=task,
+                   name="binary_crossentropy")
+        hint = "loss = -mean(y * log(p) + (1 - y) * log(1 - p))"
+        if 0.0 in p or 1.0 in p or 1e-9 in p:
+            hint = (f"{CLIP_HINT}: both ends matter, 0 for log(p) and 1 for log(1 - p), and "
+                    "so does a tiny p such as 1e-9")
+        _expect(got, expected, task, what, hint, wrong)
+    passed(task, "matches Keras, including probabilities of exactly 0 and 1, any shape")
+
+
+@contextlib.contextmanager
+def _task4_epsilon(*functions):
+    """Run Task 5 with EPSILON = 1e-7 even when Task 4's cell set another value: Task 4's
+    check reports that mistake, so it costs one task only."""
+    namespaces = [ns for ns in (getattr(fn, "__globals__", None) for fn in functions)
+                  if isinstance(ns, dict) and "EPSILON" in ns]
+    saved = [ns["EPSILON"] for ns in namespaces]
+    for ns in namespaces:
+        ns["EPSILON"] = EPSILON
+    try:
+        yield
+    finally:
+        for ns, value in zip(namespaces, saved, strict=True):
+            ns["EPSILON"] = value
 
 
 def check_categorical(categorical_crossentropy, sparse_categorical_crossentropy) -> None:
     __tracebackhide__ = True
+    with _task4_epsilon(categorical_crossentropy, sparse_categorical_crossentropy):
+        _check_categorical(categorical_crossentropy, sparse_categorical_crossentropy)
+
+
+def _check_categorical(categorical_crossentropy, sparse_categorical_crossentropy) -> None:
+    __tracebackhide__ = True
     task = "categorical_crossentropy"
     labels = np.array([0, 1, 2, 1])
-    y = ref.one_hot(labels, 3)
+    onehot = np.eye(3)[labels]
     p = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.5, 0.25, 0.25]])
-    expected = ref.categorical_crossentropy(y, p)
+    expected = 0.720600897061747
     wrong = [(-expected, "sign error: cross-entropy is -sum(y * log p)"),
              (expected / 3, "you averaged over the classes too: sum over the class axis "
                             "(axis=-1), then average over the samples"),
              (4 * expected, "average over the samples (np.mean), do not sum"),
-             (float(-np.sum(np.log(p)) / 4), "multiply by the one-hot y: only the true class's "
-                                             "probability counts")]
-    got = call(categorical_crossentropy, y, p, task=task, name="categorical_crossentropy")
+             (3.9717459824987333, "multiply by the one-hot y: only the true class's "
+                                  "probability counts")]
+    got = call(categorical_crossentropy, onehot.copy(), p.copy(), task=task,
+               name="categorical_crossentropy")
     _expect(got, expected, task, "categorical_crossentropy(one_hot([0, 1, 2, 1]), p)",
             "per sample: -np.sum(y * np.log(p), axis=-1); then the mean over samples", wrong)
-    got = call(sparse_categorical_crossentropy, labels, p, task=task,
+    got = call(sparse_categorical_crossentropy, labels.copy(), p.copy(), task=task,
                name="sparse_categorical_crossentropy")
     _expect(got, expected, task, "sparse_categorical_crossentropy([0, 1, 2, 1], p)",
             "pick each row's probability of its true class: p[np.arange(n), labels], then "
             "-mean(log(...))", wrong +
-            [(float(-np.mean(np.log(p[np.arange(4), labels - 1]))),
-              "labels are 0..K-1 here (no -1 shift); row i's true class is column labels[i]")])
-    p0 = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
-    y0 = ref.one_hot([0, 1], 3)
-    got = call(categorical_crossentropy, y0, p0, task=task, name="categorical_crossentropy")
-    _expect(got, ref.categorical_crossentropy(y0, p0), task,
-            "categorical_crossentropy with a predicted probability of 0 for a true class",
-            f"clip p to [{ref.EPSILON:g}, 1 - {ref.EPSILON:g}] before the log")
-    got = call(sparse_categorical_crossentropy, np.array([0, 1]), p0, task=task,
-               name="sparse_categorical_crossentropy")
-    _expect(got, ref.sparse_categorical_crossentropy([0, 1], p0), task,
-            "sparse_categorical_crossentropy with a predicted probability of 0 for a true class",
-            f"clip p to [{ref.EPSILON:g}, 1 - {ref.EPSILON:g}] before the log")
+            [(1.625572542718493, "labels are 0..K-1 here (no -1 shift); row i's true class "
+                                 "is column labels[i]")])
+    # four classes, class 3 never a label; zeros everywhere, one on a true class
+    labels = np.array([1, 0, 1, 2])
+    p = np.array([[0.1, 0.6, 0.3, 0.0], [0.0, 0.0, 0.5, 0.5], [0.25, 0.25, 0.25, 0.25],
+                  [0.0, 0.0, 1.0, 0.0]])
+    expected = 4.503803933961052
+    got = call(categorical_crossentropy, np.eye(4)[labels], p.copy(), task=task,
+               name="categorical_crossentropy")
+    _expect(got, expected, task, "categorical_crossentropy with 4 classes and probabilities "
+            "of 0 (one of them for a true class)", CLIP_HINT,
+            [(expected / 4, "sum over the class axis (axis=-1), then average over the "
+                            "samples")])
+    try:
+        got = call(sparse_categorical_crossentropy, labels.reshape(-1, 1), p.copy(), task=task,
+                   name="sparse_categorical_crossentropy")
+    except CheckFailed as exc:
+        raise CheckFailed(f"{exc.args[0]}\n    hint: labels may have shape (n,) or (n, 1) "
+                          "(flatten them), and the number of classes is p_pred.shape[1], not "
+                          "labels.max() + 1 (class 3 is never a label here)") from None
+    _expect(got, expected, task, "sparse_categorical_crossentropy with labels of shape "
+            "(4, 1), 4 classes (class 3 never a label) and a probability of 0 for a true class",
+            CLIP_HINT + "; the number of classes is "
+            "p_pred.shape[1], not labels.max() + 1",
+            [(6.717194235977588, "labels of shape (n, 1) must be flattened first "
+                                 "(labels.reshape(-1)): p[np.arange(n), labels] with a column "
+                                 "of labels picks an (n, n) block")])
     passed(task, "one-hot and integer labels give the same loss, and log(0) is avoided")
+
+
+def _shape_checked(loss):
+    def checked(y_true, y_pred):
+        y_true, y_pred = np.asarray(y_true, dtype=float), np.asarray(y_pred, dtype=float)
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"the loss got y of shape {y_true.shape} and a prediction of "
+                             f"shape {y_pred.shape}: predict np.full_like(y, c)")
+        return loss(y_true - y_pred)
+    return checked
+
+
+def _pinball(tau: float):
+    """A test loss (not a task of this lab): under-predictions cost tau, over-predictions
+    1 - tau per unit, so its best constant is the tau-quantile of y."""
+    return _shape_checked(lambda e: float(np.mean(np.maximum(tau * e, (tau - 1) * e))))
+
+
+_worst = _shape_checked(lambda e: float(np.max(np.abs(e))))  # best constant: the midrange
+
+TIPS_OUTLIER = np.append(toy.TIPS, 50.0)  # mean 15.71, median 12
+GRID = np.linspace(0, 20, 201)
 
 
 def check_best_constant(best_constant) -> None:
     __tracebackhide__ = True
     task = "best_constant"
-    candidates = np.linspace(0, 20, 201)
-    y = np.append(toy.TIPS, 50.0)  # the tips plus one outlier
-    for loss, name, expected, hint in (
-        (ref.mse, "mse", ref.best_constant(y, ref.mse, candidates),
-         "with MSE the best constant is the mean (110/7 = 15.7)"),
-        (ref.mae, "mae", ref.best_constant(y, ref.mae, candidates),
-         "with MAE the best constant is the median (12)"),
-    ):
-        got = call(best_constant, y, loss, candidates, task=task, name="best_constant")
-        value = _scalar(got, task, f"best_constant(tips + outlier, {name}, candidates)")
-        if not np.isclose(value, expected, atol=1e-9):
-            if np.isclose(value, candidates[np.argmax([loss(y, np.full_like(y, c))
-                                                       for c in candidates])]):
-                hint = "you returned the worst candidate: use np.argmin, not np.argmax"
-            fail(task, f"best constant under {name} is wrong", expected, value, hint)
-    got = call(best_constant, np.array([1.0, 2.0]), ref.mse, np.array([5.0, 1.5, 9.0]), task=task,
-               name="best_constant")
-    value = _scalar(got, task, "best_constant([1, 2], mse, [5, 1.5, 9])")
-    if not np.isclose(value, 1.5):
-        fail(task, "return the candidate value itself, not its index", 1.5, value,
-             "candidates[np.argmin(losses)]")
-    passed(task, "MSE picks the mean (pulled by the outlier), MAE the median")
+    cases = (
+        ("tips + $50 outlier, loss charging |e| / 2 (best: the median, 12)", TIPS_OUTLIER,
+         _pinball(0.5), GRID, 12.0, {0.0: "you returned the worst candidate: use np.argmin, "
+                                          "not np.argmax",
+                                     15.7: "use the loss you are given, not the mean (the "
+                                           "MSE's answer)"}),
+        ("tips + $50 outlier, loss charging under-predictions 3x more (best: 15)",
+         TIPS_OUTLIER, _pinball(0.75), GRID, 15.0,
+         {7.0: "call loss(y, prediction), with y first: this loss is not symmetric",
+          15.7: "use the loss you are given, not the mean (the MSE's answer)",
+          12.0: "use the loss you are given, not the median (the MAE's answer)"}),
+        ("tips + $50 outlier, loss = largest |e| (best: the last candidate, 20)",
+         TIPS_OUTLIER, _worst, GRID, 20.0,
+         {19.9: "try every candidate, the last one too"}),
+        ("y of shape (7, 1), loss charging |e| / 2", TIPS_OUTLIER.reshape(-1, 1),
+         _pinball(0.5), GRID, 12.0, {}),
+        ("y = [0, 4], candidates [3, 1, 2], all equally good", np.array([0.0, 4.0]),
+         _pinball(0.5), np.array([3.0, 1.0, 2.0]), 3.0,
+         {2.0: "return the first of equally good candidates (np.argmin does), not the last"}),
+        ("y = [1, 2], candidates [5, 1.5, 9]", np.array([1.0, 2.0]), _pinball(0.5),
+         np.array([5.0, 1.5, 9.0]), 1.5,
+         {1.0: "return the candidate value itself, not its index: candidates[best_index]",
+          0.25: "return the best candidate, not its loss"}),
+    )
+    for what, y, loss, candidates, expected, known in cases:
+        got = call(best_constant, y.copy(), loss, candidates.copy(), task=task,
+                   name="best_constant")
+        value = _scalar(got, task, f"best_constant({what})")
+        if not _close(value, expected, 1e-9):
+            hint = next((h for v, h in known.items() if _close(value, v, 1e-9)),
+                        "for each candidate c compute loss(y, np.full_like(y, c)); return "
+                        "candidates[np.argmin(losses)]")
+            if value.is_integer() and 0 <= value < len(candidates) \
+                    and _close(float(candidates[int(value)]), expected, 1e-9):
+                hint = "return the candidate value itself, not its index: candidates[best_index]"
+            fail(task, f"best_constant({what}) is wrong", expected, value, hint)
+    passed(task, "the given loss decides: the median, a quantile or the midrange; ties go to "
+           "the first candidate")

@@ -2,7 +2,8 @@
 
 Tasks that train networks use small, seeded runs of :func:`dlcourse.playground.train` and
 test properties with margins (an accuracy above a threshold, a loss that is not finite),
-never exact training results.
+never exact training results. The derivatives and the features are compared with stored
+values, computed once with the course's answer key.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import numpy as np
 
 from dlcourse import playground as pg
 from dlcourse.checks.core import call, expect_close, fail, passed
-from dlcourse.reference import activations as act
 
 # Training settings of the graded runs: small and quick, with a margin on the thresholds.
 NO_HIDDEN_RUN = dict(hidden=(), epochs=100, learning_rate=0.1)
@@ -23,63 +23,103 @@ MOST_UNITS = {"gauss": 0, "circle": 3, "xor": 4}
 DIVERGE_RUN = dict(dataset="gauss", hidden=(), output="linear", epochs=50)
 
 
-def _z():
-    return np.array([-3.0, -1.2, -0.4, 0.3, 0.8, 2.5])  # no exact 0: the kinks are left out
+Z = [-3.0, -1.2, -0.4, 0.3, 0.8, 2.5]  # no exact 0: the kinks are left out
+DERIVATIVES = {  # name, alpha -> the derivative at Z
+    ("tanh_prime", None): [0.009866037165, 0.305019996207, 0.855638786081, 0.915136961827,
+                           0.559055167732, 0.026592226683],
+    ("relu_prime", None): [0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+    ("leaky_relu_prime", None): [0.01, 0.01, 0.01, 1.0, 1.0, 1.0],
+    ("leaky_relu_prime", 0.2): [0.2, 0.2, 0.2, 1.0, 1.0, 1.0],
+    ("elu_prime", None): [0.049787068368, 0.301194211912, 0.670320046036, 1.0, 1.0, 1.0],
+    ("elu_prime", 0.5): [0.024893534184, 0.150597105956, 0.335160023018, 1.0, 1.0, 1.0],
+}
+HINTS = {
+    "tanh_prime": "d/dz tanh(z) = 1 - tanh(z)**2",
+    "relu_prime": "the slope of max(0, z) is 1 where z > 0 and 0 where z < 0",
+    "leaky_relu_prime": "the slope is 1 for z > 0 and alpha (the argument, 0.01 by default) "
+                        "for z < 0",
+    "elu_prime": "for z < 0, elu(z) = alpha * (exp(z) - 1), whose slope is alpha * exp(z); for "
+                 "z > 0 the slope is 1",
+}
+# feature_map of these points: x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2)
+POINTS = [[1.0, 2.0], [-3.0, 0.5], [0.0, -1.5], [2.5, -4.0]]
+POINT_FEATURES = [[1.0, 2.0, 1.0, 4.0, 2.0, 0.8414709848, 0.9092974268],
+                  [-3.0, 0.5, 9.0, 0.25, -1.5, -0.1411200081, 0.4794255386],
+                  [0.0, -1.5, 0.0, 2.25, -0.0, 0.0, -0.9974949866],
+                  [2.5, -4.0, 6.25, 16.0, -10.0, 0.5984721441, 0.7568024953]]
+
+
+def _mistakes(name: str, alpha) -> dict:
+    """What typical wrong derivatives give at Z (none of them is a right answer)."""
+    z = np.array(Z)
+    relu_slope = DERIVATIVES[("relu_prime", None)]
+    elu_default = DERIVATIVES[("elu_prime", None)]
+    if name == "tanh_prime":
+        return {"1 - tanh(z)": 1 - np.tanh(z), "the function tanh(z) itself": np.tanh(z)}
+    if name == "relu_prime":
+        return {"the function relu(z) itself": np.maximum(z, 0.0)}
+    if name == "leaky_relu_prime":
+        wrong = {"the function leaky_relu(z) itself": np.where(z > 0, z, (alpha or 0.01) * z),
+                 "a slope of 0 for negative z (plain ReLU)": relu_slope}
+        if alpha is not None:
+            wrong["the slope for alpha = 0.01, not the alpha it was given"] = \
+                DERIVATIVES[("leaky_relu_prime", None)]
+        return wrong
+    wrong = {"exp(z) for every z": np.exp(z),
+             "the function elu(z) itself": np.where(z > 0, z, (alpha or 1.0) * np.expm1(z)),
+             "exp(z) - 1 for negative z": np.where(z > 0, 1.0, np.expm1(z))}
+    if alpha is not None:
+        wrong["the slope for alpha = 1, not the alpha it was given"] = elu_default
+    return wrong
 
 
 def check_derivatives(tanh_prime, relu_prime, leaky_relu_prime, elu_prime) -> None:
     __tracebackhide__ = True
-    z = _z()
-    cases = (
-        ("tanh_prime", tanh_prime, act.tanh_prime, {
-            "1 - tanh(z)": 1 - np.tanh(z),
-            "the function tanh(z) itself": np.tanh(z),
-        }, "d/dz tanh(z) = 1 - tanh(z)**2"),
-        ("relu_prime", relu_prime, act.relu_prime, {
-            "the function relu(z) itself": act.relu(z),
-        }, "the slope of max(0, z) is 1 where z > 0 and 0 where z < 0"),
-        ("leaky_relu_prime", leaky_relu_prime, act.leaky_relu_prime, {
-            "the function leaky_relu(z) itself": act.leaky_relu(z),
-            "a slope of 0 for negative z (plain ReLU)": act.relu_prime(z),
-        }, "the slope is 1 for z > 0 and alpha = 0.01 for z < 0"),
-        ("elu_prime", elu_prime, act.elu_prime, {
-            "exp(z) for every z": np.exp(z),
-            "the function elu(z) itself": act.elu(z),
-            "exp(z) - 1 for negative z": np.where(z > 0, 1.0, np.expm1(z)),
-        }, "for z < 0, elu(z) = alpha * (exp(z) - 1), whose slope is alpha * exp(z); for "
-           "z > 0 the slope is 1"),
-    )
-    for name, fn, exact, mistakes, hint in cases:
-        got = np.asarray(call(fn, z.copy(), task=name, name=name), dtype=float)
-        if got.shape == z.shape and not np.allclose(got, exact(z)):
-            for what, wrong in mistakes.items():
-                if np.allclose(got, wrong):
-                    fail(name, f"{name} computes {what}", exact(z), got, hint)
-        expect_close(got, exact(z), name, f"{name}(z) for z = {z.tolist()}", hint)
-        grid = np.linspace(-4, 4, 17).reshape(-1, 1) + 0.05
-        expect_close(call(fn, grid, task=name, name=name), exact(grid), name,
-                     f"{name} of a (17, 1) array", "work element-wise with NumPy (np.where)")
-    passed("derivatives", "tanh', ReLU', leaky ReLU' and ELU' match the exact derivatives")
+    functions = {"tanh_prime": tanh_prime, "relu_prime": relu_prime,
+                 "leaky_relu_prime": leaky_relu_prime, "elu_prime": elu_prime}
+    z = np.array(Z)
+    for (name, alpha), expected in DERIVATIVES.items():
+        fn = functions[name]
+        kwargs = {} if alpha is None else {"alpha": alpha}
+        call_text = f"{name}(z{'' if alpha is None else f', alpha={alpha}'})"
+        got = call(fn, z.copy(), task=name, name=name, **kwargs)
+        arr = np.asarray(got, dtype=float)
+        expected = np.array(expected)
+        if arr.shape == z.shape and not np.allclose(arr, expected, atol=1e-9):
+            for what, wrong in _mistakes(name, alpha).items():
+                if np.allclose(arr, wrong, atol=1e-9):
+                    fail(name, f"{call_text} computes {what}", expected, arr, HINTS[name])
+        expect_close(arr, expected, name, f"{call_text} for z = {Z}", HINTS[name], atol=1e-9)
+        grid = z.reshape(2, 3)
+        got = call(fn, grid.copy(), task=name, name=name, **kwargs)
+        expect_close(got, expected.reshape(2, 3), name, f"{call_text} of a (2, 3) array",
+                     "work element-wise with NumPy (np.where), for arrays of any shape",
+                     atol=1e-9)
+    passed("derivatives", "tanh', ReLU', leaky ReLU' and ELU' are right, at other alphas too")
 
 
 def check_feature_map(feature_map) -> None:
     __tracebackhide__ = True
     task = "feature_map"
-    X = np.array([[1.0, 2.0], [-3.0, 0.5], [0.0, -1.5], [2.5, -4.0]])
+    X = np.array(POINTS)
     got = call(feature_map, X.copy(), task=task, name="feature_map")
     arr = np.asarray(got, dtype=float)
-    expected = pg.feature_map(X)
+    expected = np.array(POINT_FEATURES)
     names = ", ".join(pg.FEATURES)
     if arr.shape != expected.shape:
         fail(task, "feature_map should return one row per point and one column per feature",
              f"shape {expected.shape}", f"shape {arr.shape}",
              f"seven columns, in this order: {names}; np.column_stack puts them side by side")
     for col, name in enumerate(pg.FEATURES):
-        if not np.allclose(arr[:, col], expected[:, col]):
-            others = [pg.FEATURES[k] for k in range(7) if np.allclose(arr[:, col], expected[:, k])]
+        if not np.allclose(arr[:, col], expected[:, col], atol=1e-9):
+            others = [pg.FEATURES[k] for k in range(7)
+                      if np.allclose(arr[:, col], expected[:, k], atol=1e-9)]
             extra = f" (it holds {others[0]})" if others else ""
             fail(task, f"column {col} should be {name}{extra}", expected[:, col], arr[:, col],
                  f"the columns are, in order: {names}")
+    got = call(feature_map, X[:1].copy(), task=task, name="feature_map")
+    expect_close(got, expected[:1], task, "feature_map of a single point (shape (1, 2))",
+                 "index the columns of X (X[:, 0]), so any number of rows works", atol=1e-9)
     passed(task, "all seven Playground features, in the right order")
 
 

@@ -1,17 +1,39 @@
 """Checks for lab 01 (TensorFlow basics).
 
+Every expected value is a stored literal, worked out by hand or with the course's answer key.
 TensorFlow and Keras are imported inside the checks, so importing this module stays light.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import call, expect_close, fail, passed
-from dlcourse.reference import descent, losses
-from dlcourse.reference import tensors as ref
+from dlcourse.checks.core import as_array, call, fail, passed
+
+
+def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-6) -> bool:
+    """Same shape and every element close, in plain Python (a patched NumPy cannot fool it)."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return False
+    return all(abs(g - e) <= atol + rtol * abs(e)
+               for g, e in zip(got.ravel().tolist(), expected.ravel().tolist()))
+
+
+def expect_close(got, expected, task: str, what: str, hint: str | None = None,
+                 atol: float = 1e-6, rtol: float = 1e-6) -> None:
+    """Check the shape, then the values of an array-like result."""
+    __tracebackhide__ = True
+    arr = as_array(got, task, what)
+    expected = np.asarray(expected, dtype=float)
+    if arr.shape != expected.shape:
+        fail(task, f"{what} has the wrong shape", f"shape {expected.shape}", f"shape {arr.shape}",
+             hint)
+    if not _close(arr, expected, rtol=rtol, atol=atol):
+        fail(task, f"{what} has the wrong values", expected, arr, hint)
 
 
 def _pair(result, task: str, name: str, what: str):
@@ -50,37 +72,56 @@ def _call_traced(fn, *args, task: str, name: str):
         return call(fn, *args, task=task, name=name)  # reports the call and the error
 
 
+# --- Task 1: difference_table ------------------------------------------------------------
+
+# (a, b, a[i] - b[j]), worked out by hand: mixed signs, n > m, n == m and n == 1.
+TABLE_CASES = (
+    ([1.0, 2.0, 3.0], [10.0, 20.0, 30.0],
+     [[-9.0, -19.0, -29.0], [-8.0, -18.0, -28.0], [-7.0, -17.0, -27.0]]),
+    ([0.0, 1.0, 4.0, -2.0], [0.5, -1.0], [[-0.5, 1.0], [0.5, 2.0], [3.5, 5.0], [-2.5, -1.0]]),
+    ([2.5], [1.0, -1.0, 0.0], [[1.5, 3.5, 2.5]]),
+)
+
+
 def check_difference_table(difference_table) -> None:
     __tracebackhide__ = True
     import tensorflow as tf
 
     task = "difference_table"
-    a, b = tf.constant([1.0, 2.0, 3.0]), tf.constant([10.0, 20.0, 30.0])
-    got = call(difference_table, a, b, task=task, name="difference_table")
-    if not tf.is_tensor(got):
-        fail(task, "difference_table should return a tf.Tensor", "tf.Tensor", type(got).__name__,
-             "use TensorFlow operations on the tensors you are given, e.g. "
-             "a[:, tf.newaxis] - b; do not convert to NumPy")
-    got = got.numpy()
-    expected = ref.difference_table(a.numpy(), b.numpy())
     broadcast_hint = ("a - b pairs a[i] with b[i] only; make a a column of shape (n, 1) with "
                       "a[:, tf.newaxis] so that (n, 1) - (m,) broadcasts to (n, m)")
-    if got.shape == expected.shape and np.allclose(got, expected.T):
-        fail(task, "rows and columns are swapped", expected, got,
-             "row i belongs to a[i] and column j to b[j]: table[i, j] = a[i] - b[j]")
-    if got.shape == expected.shape and np.allclose(got, -expected.T):
-        fail(task, "the sign is flipped and rows and columns are swapped", expected, got,
-             "table[i, j] = a[i] - b[j]: the new axis goes on a (a[:, tf.newaxis]), not on b")
-    if got.shape == expected.shape and np.allclose(got, -expected):
-        fail(task, "the sign is flipped", expected, got,
-             "table[i, j] = a[i] - b[j], not b[j] - a[i]")
-    expect_close(got, expected, task, "difference_table([1, 2, 3], [10, 20, 30])",
-                 broadcast_hint)
-    a, b = tf.constant([0.0, 1.0, 4.0, -2.0]), tf.constant([0.5, -1.0])
-    got = call(difference_table, a, b, task=task, name="difference_table")
-    expect_close(np.asarray(got), ref.difference_table(a.numpy(), b.numpy()), task,
-                 "difference_table of a (4,) and a (2,) tensor", broadcast_hint)
+    for a_list, b_list, table in TABLE_CASES:
+        a, b = tf.constant(a_list), tf.constant(b_list)
+        what = f"difference_table({a_list}, {b_list})"
+        got = call(difference_table, a, b, task=task, name="difference_table")
+        if not tf.is_tensor(got):
+            fail(task, "difference_table should return a tf.Tensor", "tf.Tensor",
+                 type(got).__name__, "use TensorFlow operations on the tensors you are given, "
+                 "e.g. a[:, tf.newaxis] - b; do not convert to NumPy")
+        got = np.asarray(got.numpy(), dtype=float)
+        expected = np.array(table)
+        if _close(got, expected.T):
+            fail(task, f"{what}: rows and columns are swapped", expected, got,
+                 "row i belongs to a[i] and column j to b[j]: table[i, j] = a[i] - b[j]")
+        if _close(got, -expected.T):
+            fail(task, f"{what}: the sign is flipped and rows and columns are swapped", expected,
+                 got, "table[i, j] = a[i] - b[j]: the new axis goes on a (a[:, tf.newaxis]), "
+                 "not on b")
+        if _close(got, -expected):
+            fail(task, f"{what}: the sign is flipped", expected, got,
+                 "table[i, j] = a[i] - b[j], not b[j] - a[i]")
+        expect_close(got, expected, task, what, broadcast_hint)
     passed(task, "(n,) and (m,) broadcast to an (n, m) table")
+
+
+# --- Task 2: x_graph ---------------------------------------------------------------------
+
+# (a, b, a*a*b + b + 2), worked out by hand, for a scalar, a vector and a matrix.
+GRAPH_CASES = (
+    (10.0, 5.0, 507.0),
+    ([1.0, 2.0, -3.0], [3.0, 4.0, 0.5], [8.0, 22.0, 7.0]),
+    ([[0.5, -1.0], [2.0, 0.0]], [[2.0, -2.0], [-1.0, 3.0]], [[4.5, -2.0], [-3.0, 5.0]]),
+)
 
 
 def check_x_graph(x_graph) -> None:
@@ -88,16 +129,14 @@ def check_x_graph(x_graph) -> None:
     import tensorflow as tf
 
     task = "x_graph"
-    got = _call_traced(x_graph, tf.constant(10.0), tf.constant(5.0), task=task, name="x_graph")
-    expect_close(np.asarray(got), 507.0, task, "x_graph(10.0, 5.0)",
-                 "x = a*a*b + b + 2, so 10*10*5 + 5 + 2 = 507", atol=1e-3)
-    a, b = tf.constant([1.0, 2.0, -3.0]), tf.constant([3.0, 4.0, 0.5])
-    got = _call_traced(x_graph, a, b, task=task, name="x_graph")
-    expect_close(np.asarray(got), ref.graph_x(a.numpy(), b.numpy()), task,
-                 "x_graph on vectors a=[1, 2, -3], b=[3, 4, 0.5] (element-wise)",
-                 "use element-wise tensor arithmetic (*, +), no Python loops or NumPy",
-                 atol=1e-4)
-    if not callable(getattr(x_graph, "get_concrete_function", None)):
+    for a_value, b_value, expected in GRAPH_CASES:
+        got = _call_traced(x_graph, tf.constant(a_value), tf.constant(b_value), task=task,
+                           name="x_graph")
+        hint = ("x = a*a*b + b + 2, element-wise: 10*10*5 + 5 + 2 = 507; use tensor "
+                "arithmetic (*, +), no Python loops or NumPy")
+        expect_close(np.asarray(got), expected, task, f"x_graph({a_value}, {b_value})", hint,
+                     atol=1e-4, rtol=1e-6)
+    if not isinstance(x_graph, tf.types.experimental.PolymorphicFunction):
         fail(task, "x_graph gives the right numbers, but it is a plain Python function that runs "
              "eagerly, op by op", "a tf.function (traced into a graph)",
              type(x_graph).__name__, "write @tf.function on the line above `def x_graph`")
@@ -110,121 +149,190 @@ def check_x_graph(x_graph) -> None:
              "operations, not .numpy() or NumPy functions")
     ops = concrete.graph.get_operations()
     value = float(np.asarray(concrete(tf.constant(3.0), tf.constant(2.0))))
-    if not ops or not np.isclose(value, 22.0):
-        fail(task, "the traced graph does not compute a*a*b + b + 2", 22.0, value)
+    if not ops or not math.isclose(value, 22.0, rel_tol=1e-6):
+        fail(task, "the traced graph does not compute a*a*b + b + 2 at a=3, b=2", 22.0, value)
     passed(task, f"x_graph(10, 5) = 507, traced into a graph of {len(ops)} operations")
+
+
+# --- Task 3: hand_gradients --------------------------------------------------------------
+
+# (a, b, (2ab, a^2 + 1)), worked out by hand.
+HAND_CASES = ((10.0, 5.0, (100.0, 101.0)), (-3.0, 2.0, (-12.0, 10.0)),
+              (1.5, -4.0, (-12.0, 3.25)), (0.25, 0.5, (0.25, 1.0625)))
 
 
 def check_hand_gradients(hand_gradients) -> None:
     __tracebackhide__ = True
     task = "hand_gradients"
-    got = call(hand_gradients, 10.0, 5.0, task=task, name="hand_gradients")
-    d_a, d_b = _pair(got, task, "hand_gradients", "(dx/da, dx/db)")
-    if d_a is None or d_b is None:
-        fail(task, "hand_gradients returned None", "(100.0, 101.0)", got,
-             "return the two derivatives as numbers")
-    if np.isclose(d_b, 100.0) and np.isclose(d_a, 100.0):
-        fail(task, "dx/db is missing the + b term", "(100.0, 101.0)", (d_a, d_b),
-             "x = a*a*b + b + 2: the a*a*b part gives a^2, and the lone + b gives another 1")
-    if np.isclose(d_a, 101.0) and np.isclose(d_b, 100.0):
-        fail(task, "the two derivatives are in the wrong order", "(100.0, 101.0)", (d_a, d_b),
-             "return (dx/da, dx/db)")
-    expect_close([d_a, d_b], [100.0, 101.0], task, "hand_gradients(10.0, 5.0)",
-                 "differentiate x = a*a*b + b + 2: d/da treats b as a constant (2ab), "
-                 "d/db treats a as a constant (a^2 + 1)")
-    for a, b in ((-3.0, 2.0), (1.5, -4.0)):
-        got = _pair(call(hand_gradients, a, b, task=task, name="hand_gradients"), task,
-                    "hand_gradients", "(dx/da, dx/db)")
-        expect_close(got, ref.graph_x_gradients(a, b), task, f"hand_gradients({a}, {b})",
-                     "write the derivatives in terms of a and b, not as fixed numbers")
+    for a, b, expected in HAND_CASES:
+        got = call(hand_gradients, a, b, task=task, name="hand_gradients")
+        d_a, d_b = _pair(got, task, "hand_gradients", "(dx/da, dx/db)")
+        if d_a is None or d_b is None:
+            fail(task, "hand_gradients returned None", expected, got,
+                 "return the two derivatives as numbers")
+        got = (d_a, d_b)
+        if _close(got, (expected[0], expected[1] - 1.0)):
+            fail(task, "dx/db is missing the + b term", expected, got,
+                 "x = a*a*b + b + 2: the a*a*b part gives a^2, and the lone + b gives another 1")
+        if _close(got, expected[::-1]):
+            fail(task, "the two derivatives are in the wrong order", expected, got,
+                 "return (dx/da, dx/db)")
+        expect_close(got, expected, task, f"hand_gradients({a}, {b})",
+                     "differentiate x = a*a*b + b + 2 in terms of a and b (not as fixed numbers): "
+                     "d/da treats b as a constant (2ab), d/db treats a as a constant (a^2 + 1)")
     passed(task, "dx/da = 2ab and dx/db = a^2 + 1")
+
+
+# --- Task 4: gradient_of -----------------------------------------------------------------
+
+def _gradient_cases():
+    """(description, f, a, b, (df/da, df/db)), worked out by hand."""
+    import tensorflow as tf
+
+    return (
+        ("a*a*b + b + 2", lambda a, b: a * a * b + b + 2.0, 10.0, 5.0, (100.0, 101.0)),
+        ("a*a*b + b + 2", lambda a, b: a * a * b + b + 2.0, -1.25, 3.0, (-7.5, 2.5625)),
+        # (sin 0.5, 2 cos 0.5)
+        ("a * tf.sin(b)", lambda a, b: a * tf.sin(b), 2.0, 0.5,
+         (0.479425538604203, 1.7551651237807455)),
+        # the tape does not see through tf.stop_gradient: (b, a), not (b + 2a, a)
+        ("a*b + tf.stop_gradient(a*a)", lambda a, b: a * b + tf.stop_gradient(a * a), 1.5, -2.0,
+         (-2.0, 1.5)),
+    )
 
 
 def check_gradient_of(gradient_of) -> None:
     __tracebackhide__ = True
-    import tensorflow as tf
-
     task = "gradient_of"
+    for text, f, a, b, expected in _gradient_cases():
+        what = f"gradient_of({text}, {a}, {b})"
+        got = call(gradient_of, f, a, b, task=task, name="gradient_of")
+        d_a, d_b = _pair(got, task, "gradient_of", "(df/da, df/db)")
+        if d_a is None or d_b is None:
+            fail(task, f"{what}: tape.gradient returned None: the tape did not watch a or b",
+                 expected, got,
+                 "a GradientTape records operations only on trainable tf.Variables and on "
+                 "tensors you tape.watch(); make a = tf.Variable(a) and b = tf.Variable(b) "
+                 "before the `with` block and call f(a, b) inside it")
+        got = (d_a, d_b)
+        if _close(got, expected[::-1], rtol=1e-5, atol=1e-4):
+            fail(task, f"{what}: the two derivatives are in the wrong order", expected, got,
+                 "return (df/da, df/db): tape.gradient(y, [a, b]) keeps the order of the list")
+        if "stop_gradient" in text:
+            hint = ("tf.stop_gradient hides a*a from the tape, so the tape's answer is (b, a); "
+                    "finite differences or derivatives by hand give (b + 2a, a). Compute the "
+                    "derivatives with tf.GradientTape")
+        else:
+            hint = ("compute y = f(a, b) inside the tape, then tape.gradient(y, [a, b]); "
+                    "differentiate the function f you are given, at the point (a, b) you are "
+                    "given, and do not hard-code the derivatives of x = a*a*b + b + 2")
+        expect_close(got, expected, task, what, hint, rtol=1e-5, atol=1e-4)
+    passed(task, "GradientTape derivatives match for three functions at four points")
 
-    def x_fn(a, b):
-        return a * a * b + b + 2.0
 
-    got = call(gradient_of, x_fn, 10.0, 5.0, task=task, name="gradient_of")
-    d_a, d_b = _pair(got, task, "gradient_of", "(df/da, df/db)")
-    if d_a is None or d_b is None:
-        fail(task, "tape.gradient returned None: the tape did not watch a or b",
-             "(100.0, 101.0)", got,
-             "a GradientTape records operations only on trainable tf.Variables and on tensors "
-             "you tape.watch(); make a = tf.Variable(a) and b = tf.Variable(b) before the "
-             "`with` block and call f(a, b) inside it")
-    if np.isclose(d_a, 101.0) and np.isclose(d_b, 100.0):
-        fail(task, "the two derivatives are in the wrong order", "(100.0, 101.0)", (d_a, d_b),
-             "return (df/da, df/db): tape.gradient(y, [a, b]) keeps the order of the list")
-    expect_close([d_a, d_b], [100.0, 101.0], task, "gradient_of(a*a*b + b + 2, 10.0, 5.0)",
-                 "compute y = f(a, b) inside the tape, then tape.gradient(y, [a, b])",
-                 rtol=1e-5, atol=1e-4)
+# --- Task 5: build_model -----------------------------------------------------------------
 
-    def other(a, b):
-        return a * tf.sin(b)
+# A fixed batch and starting weights; expected values from the answer key (NumPy, float64).
+FIT_X = [[-1.0], [0.0], [2.0], [3.0]]
+FIT_Y = [[1.0], [0.0], [2.0], [7.0]]
+FIT_W0, FIT_B0, FIT_STEPS = 1.5, 0.5, 5
+FIT_MSE, FIT_MAE = 2.625, 1.5  # of 1.5 x + 0.5 on the batch
+FIT_SGD = (1.51992799145, 0.5471639437)  # (w, b) after 5 steps of SGD, learning rate 0.01
+FIT_MOMENTUM = (1.54977962345, 0.6225649357)  # ... of SGD with momentum 0.9
+OPTIMIZER_DEFAULTS = {"momentum": 0.0, "nesterov": False, "weight_decay": None,
+                      "clipnorm": None, "global_clipnorm": None, "clipvalue": None,
+                      "use_ema": False, "gradient_accumulation_steps": None}
 
-    got = _pair(call(gradient_of, other, 2.0, 0.5, task=task, name="gradient_of"), task,
-                "gradient_of", "(df/da, df/db)")
-    expect_close(got, [np.sin(0.5), 2.0 * np.cos(0.5)], task,
-                 "gradient_of(a * sin(b), 2.0, 0.5)",
-                 "differentiate the function f you are given with the tape; do not hard-code "
-                 "the derivatives of x = a*a*b + b + 2", rtol=1e-5, atol=1e-5)
-    passed(task, "GradientTape derivatives match for two different functions")
+
+def _model_layers(model, task):
+    __tracebackhide__ = True
+    import keras
+
+    if not isinstance(model, keras.Sequential):
+        fail(task, "build_model should return a keras.Sequential model", "keras.Sequential",
+             type(model).__name__)
+    if not model.built:
+        fail(task, "the model does not know its input shape yet",
+             hint="start the Sequential with keras.Input(shape=(1,))")
+    names = [type(layer).__name__ for layer in model.layers]
+    if names != ["Dense"]:
+        fail(task, "the model should be a single Dense layer", ["Dense"], names,
+             "keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(units=1)])")
+    unit = model.layers[0]
+    if tuple(model.input_shape) != (None, 1):
+        fail(task, "the model should take one number per sample", (None, 1),
+             tuple(model.input_shape), "the input is one number per sample: "
+             "keras.Input(shape=(1,)), not one feature per training point")
+    if unit.units != 1:
+        fail(task, "the Dense layer should have exactly one unit (one output)", 1, unit.units,
+             "keras.layers.Dense(units=1): one weight and one bias")
+    if unit.activation is not keras.activations.linear:
+        fail(task, "the unit should be linear (no activation)", "linear",
+             getattr(unit.activation, "__name__", unit.activation),
+             "y = w*x + b can be any number; leave activation out")
+    if model.count_params() != 2 or not unit.use_bias:
+        fail(task, "the model should have 2 parameters (one weight, one bias)", 2,
+             model.count_params(), "keep the bias: y = w*x + b")
+    return unit
+
+
+def _compiled(model, task):
+    __tracebackhide__ = True
+    import keras
+
+    config = model.get_compile_config() if getattr(model, "compiled", False) else None
+    if getattr(model, "optimizer", None) is None or not config:
+        fail(task, "the model is not compiled", hint="call model.compile(...) before returning")
+    optimizer = model.optimizer
+    if type(optimizer) is not keras.optimizers.SGD:
+        fail(task, "the optimizer should be plain SGD", "SGD", type(optimizer).__name__,
+             "compile with optimizer=keras.optimizers.SGD(learning_rate=0.01)")
+    lr = float(np.asarray(optimizer.learning_rate))
+    if not math.isclose(lr, 0.01, rel_tol=1e-6):
+        fail(task, "the learning rate should be 0.01", 0.01, lr,
+             "keras.optimizers.SGD(learning_rate=0.01)")
+    settings = optimizer.get_config()
+    changed = {key: settings.get(key) for key, value in OPTIMIZER_DEFAULTS.items()
+               if settings.get(key) != value}
+    if changed:
+        fail(task, "SGD should be plain gradient descent: no other settings",
+             {key: OPTIMIZER_DEFAULTS[key] for key in changed}, changed,
+             "pass only the learning rate: keras.optimizers.SGD(learning_rate=0.01)")
+    metrics = [m for key in ("metrics", "weighted_metrics") for m in (config.get(key) or [])]
+    if metrics:
+        fail(task, "the model should be compiled without metrics", "no metrics", metrics,
+             "the loss is all we watch here; accuracy means nothing for a regression")
+    return config
 
 
 def check_build_model(build_model) -> None:
     __tracebackhide__ = True
-    import keras
-
     task = "build_model"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = call(build_model, task=task, name="build_model")
-    if not isinstance(model, keras.Model):
-        fail(task, "build_model should return a Keras model", "keras.Model", type(model).__name__)
-    if not model.built:
-        fail(task, "the model does not know its input shape yet",
-             hint="start the Sequential with keras.Input(shape=(1,))")
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    if len(dense) != 1 or len(model.layers) != 1:
-        fail(task, "the model should be a single Dense layer", "[Dense]",
-             [type(layer).__name__ for layer in model.layers])
-    unit = dense[0]
-    if unit.units != 1:
-        fail(task, "the Dense layer should have exactly one unit (one output)", 1, unit.units,
-             "keras.layers.Dense(units=1): one weight and one bias")
-    if unit.activation.__name__ != "linear":
-        fail(task, "the unit should be linear (no activation)", "linear",
-             unit.activation.__name__, "y = w*x + b can be any number; leave activation out")
-    if model.count_params() != 2:
-        fail(task, "the model should have 2 parameters (one weight, one bias)", 2,
-             model.count_params(), "the input is one number per sample: keras.Input(shape=(1,))")
-    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", False):
-        fail(task, "the model is not compiled", hint="call model.compile(...) before returning")
+    unit = _model_layers(model, task)
+    _compiled(model, task)
 
-    x = np.array([[-1.0], [0.0], [2.0], [3.0]], dtype="float32")
-    y = np.array([[1.0], [0.0], [2.0], [7.0]], dtype="float32")
-    unit.set_weights([np.array([[1.5]], dtype="float32"), np.array([0.5], dtype="float32")])
+    x = np.array(FIT_X, dtype="float32")
+    y = np.array(FIT_Y, dtype="float32")
+    unit.set_weights([np.array([[FIT_W0]], dtype="float32"), np.array([FIT_B0], dtype="float32")])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        loss = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
-    expected_loss = losses.mse(y, 1.5 * x + 0.5)
-    if not np.isclose(loss, expected_loss, rtol=1e-4, atol=1e-5):
-        fail(task, "the loss should be the mean squared error", expected_loss, float(loss),
-             'compile with loss="mean_squared_error"')
-
-    unit.set_weights([np.zeros((1, 1), dtype="float32"), np.zeros(1, dtype="float32")])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model.train_on_batch(x, y)
+        loss = float(model.evaluate(x, y, verbose=0, return_dict=True)["loss"])
+        if not math.isclose(loss, FIT_MSE, rel_tol=1e-5):
+            hint = 'compile with loss="mean_squared_error"'
+            if math.isclose(loss, FIT_MAE, rel_tol=1e-5):
+                hint = "that is the mean ABSOLUTE error; " + hint
+            fail(task, "the loss of y = 1.5x + 0.5 on a fixed batch should be the mean squared "
+                 "error", FIT_MSE, loss, hint)
+        for _ in range(FIT_STEPS):
+            model.train_on_batch(x, y)
     got = [float(unit.get_weights()[0].reshape(-1)[0]), float(unit.get_weights()[1][0])]
-    expect_close(got, descent.step(x, y, 0.0, 0.0, lr=0.01), task,
-                 "(w, b) after one training step from w = b = 0",
-                 "compile with optimizer=keras.optimizers.SGD(learning_rate=0.01): plain "
-                 "gradient descent; Adam or another learning rate takes a different step",
-                 rtol=1e-4, atol=1e-6)
-    passed(task, "one linear unit, 2 parameters, MSE loss, SGD with learning rate 0.01")
+    hint = ("compile with optimizer=keras.optimizers.SGD(learning_rate=0.01): plain gradient "
+            "descent; Adam, momentum or another learning rate take different steps")
+    if _close(got, FIT_MOMENTUM, rtol=1e-4):
+        hint = "those are the steps of SGD with momentum: leave momentum at 0"
+    expect_close(got, FIT_SGD, task, f"(w, b) after {FIT_STEPS} training steps on a fixed batch "
+                 f"from w = {FIT_W0}, b = {FIT_B0}", hint, rtol=1e-4, atol=1e-6)
+    passed(task, "one linear unit, 2 parameters, MSE loss, plain SGD with learning rate 0.01")

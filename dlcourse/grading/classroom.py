@@ -1,7 +1,10 @@
 """Grading a class in the instructor's course folder: collect, autograde, feedback, export.
 
 Submissions are untrusted: ids are checked, unreadable notebooks are reported and
-skipped, copied graded cells are neutralised, and one student's crash never stops the rest.
+skipped, copied graded cells are neutralised, stripped metadata is restored from the
+release, every kernel runs in a sandbox, answer cells are scanned for attempts to game
+the grader, and one student's crash never stops the rest. Only this process writes the
+gradebook, after each submission's kernel has exited.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from pathlib import Path
 import nbformat
 
 from dlcourse.course import Lab
+from dlcourse.grading import integrity, sandbox
 from dlcourse.grading import submissions as subs
 from dlcourse.grading.nbgrader_api import GradingError, autograde, generate, make_api, scores
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
+NOT_GRADED = "not graded"
 
 
 @dataclass
@@ -27,13 +32,20 @@ class ClassReport:
     per_task: dict[str, list[float]] = field(default_factory=dict)
     max_per_task: dict[str, float] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
+    flags: dict[str, list[integrity.Flag]] = field(default_factory=dict)
+    policy: str = "flag"
 
     def format(self) -> str:
-        lines = [f"{self.lab}: {len(self.totals)} graded, {len(self.problems)} not graded"]
+        lines = [f"{self.lab}: {len(self.totals)} graded, {len(self.problems)} not graded, "
+                 f"{len(self.flags)} flagged for review"]
         for student, (got, best) in sorted(self.totals.items()):
             lines.append(f"  {student:24} {got:g}/{best:g}")
         for student, why in sorted(self.problems.items()):
             lines.append(f"  {student:24} NOT GRADED: {why}")
+        for student, flags in sorted(self.flags.items()):
+            action = "tasks zeroed" if self.policy == "zero" else "review"
+            lines.append(f"  {student:24} FLAGGED ({action}):")
+            lines += [f"    {flag.format()}" for flag in flags]
         if self.per_task:
             lines.append("  tasks, hardest first (mean share of points):")
             shares = {task: sum(v) / (len(v) * self.max_per_task[task])
@@ -47,12 +59,17 @@ def submission_path(root: Path, lab: Lab, student: str) -> Path:
     return root / "grading" / "submitted" / student / lab.id / f"{lab.id}.ipynb"
 
 
+def _release(lab: Lab):
+    return subs.read(lab.release) if lab.release.is_file() else None
+
+
 def collect(lab: Lab, folder: Path) -> tuple[list[str], dict[str, str]]:
     """Copy ``folder/<student>.ipynb`` files into nbgrader's submitted/ layout.
 
     Returns the students collected and, per rejected file, why.
     """
     collected, rejected = [], {}
+    release = _release(lab)
     for file in sorted(Path(folder).glob("*.ipynb")):
         student = file.stem
         if not STUDENT_ID.match(student):
@@ -60,10 +77,13 @@ def collect(lab: Lab, folder: Path) -> tuple[list[str], dict[str, str]]:
             continue
         try:
             nb = nbformat.read(file, as_version=4)
+            subs.write_submission(submission_path(lab.root, lab, student), nb, release)
+        except ValueError as exc:  # graded cells that cannot be matched to the release
+            rejected[file.name] = str(exc)
+            continue
         except Exception as exc:  # any unreadable upload is reported, never fatal
             rejected[file.name] = f"not a readable notebook ({type(exc).__name__})"
             continue
-        subs.write_submission(submission_path(lab.root, lab, student), nb)
         collected.append(student)
     return collected, rejected
 
@@ -73,17 +93,73 @@ def submitted_students(lab: Lab) -> list[str]:
     return sorted(p.name for p in base.glob("*") if (p / lab.id).is_dir()) if base.is_dir() else []
 
 
-def autograde_class(lab: Lab) -> ClassReport:
+def tasks_of_answers(release_nb) -> dict[str, list[str]]:
+    """Each answer cell's test cells: those after it, up to the next answer cell."""
+    tasks: dict[str, list[str]] = {}
+    current = None
+    for cell in release_nb.cells:
+        if subs.is_answer(cell):
+            current = subs.grade_id(cell)
+            tasks[current] = []
+        elif subs.is_test(cell) and current is not None:
+            tasks[current].append(subs.grade_id(cell))
+    return tasks
+
+
+def record_flags(api, lab: Lab, student: str, flags: list[integrity.Flag], release_nb,
+                 policy: str) -> None:
+    """Put each flag on its answer cell as a comment (formgrader and feedback show it);
+    with the ``zero`` policy, give the answer's test cells a manual score of 0."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    tasks = tasks_of_answers(release_nb)
+    by_cell: dict[str, list[integrity.Flag]] = {}
+    for flag in flags:
+        by_cell.setdefault(flag.cell, []).append(flag)
+    with Gradebook(api.coursedir.db_url) as gb:
+        for cell, found in by_cell.items():
+            note = "Flagged for review: " + "; ".join(
+                f"line {f.line}: {f.reason}" for f in found)
+            try:
+                gb.find_comment(cell, lab.id, lab.id, student).manual_comment = note
+                if policy == "zero":
+                    for test in tasks.get(cell, []):
+                        gb.find_grade(test, lab.id, lab.id, student).manual_score = 0.0
+            except MissingEntry:
+                continue
+        gb.db.commit()
+
+
+def _prepare(path: Path, release_nb) -> list[integrity.Flag]:
+    """Repair a submitted notebook in place and scan its answers (ValueError if it
+    cannot be graded)."""
+    try:
+        nb = subs.read(path)
+    except Exception as exc:
+        raise ValueError(f"not a readable notebook ({type(exc).__name__})") from None
+    subs.write_submission(path, nb, release_nb)
+    return integrity.scan_notebook(subs.read(path))
+
+
+def autograde_class(lab: Lab, unsandboxed: bool = False, policy: str = "flag") -> ClassReport:
     """Autograde every submitted copy of ``lab`` and summarise the class."""
+    if policy not in integrity.POLICIES:
+        raise ValueError(f"integrity policy must be one of {integrity.POLICIES}")
+    sandbox.require(unsandboxed)
     api = make_api(lab.root)
     generate(api, lab.id)
-    report = ClassReport(lab.id)
+    release = _release(lab)
+    report = ClassReport(lab.id, policy=policy)
     for student in submitted_students(lab):
         try:
+            flags = _prepare(submission_path(lab.root, lab, student), release)
             autograde(api, lab.id, student)
-        except GradingError as exc:
+        except (GradingError, ValueError) as exc:
             report.problems[student] = str(exc).splitlines()[0]
             continue
+        if flags:
+            report.flags[student] = flags
+            record_flags(api, lab, student, flags, release, policy)
         cells = [s for s in scores(api, lab.id, student) if s.auto]
         report.totals[student] = (sum(s.score for s in cells), sum(s.max_score for s in cells))
         for s in cells:
@@ -101,18 +177,25 @@ def feedback(lab: Lab) -> Path:
 
 
 def export(root: Path, out: Path) -> Path:
-    """One CSV row per student, lab and graded cell, from the gradebook."""
+    """One CSV row per student, lab and graded cell, from the gradebook. A submission
+    that was never graded has an empty score and the status "not graded", never 0."""
     from nbgrader.api import Gradebook
 
     api = make_api(root)
     out.parent.mkdir(parents=True, exist_ok=True)
     with Gradebook(api.coursedir.db_url) as gb, open(out, "w", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["student", "lab", "task", "score", "max_score"])
+        writer.writerow(["student", "lab", "task", "score", "max_score", "status"])
         for assignment in gb.assignments:
+            in_gradebook = {s.student.id for s in assignment.submissions}
+            for student in submitted_students(Lab(assignment.name, root)):
+                if student not in in_gradebook:
+                    writer.writerow([student, assignment.name, "", "", "", NOT_GRADED])
             for submission in assignment.submissions:
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
+                        graded = grade.auto_score is not None or grade.manual_score is not None
                         writer.writerow([submission.student.id, assignment.name, grade.name,
-                                         grade.score, grade.max_score])
+                                         grade.score if graded else "", grade.max_score,
+                                         "graded" if graded else NOT_GRADED])
     return out

@@ -23,10 +23,26 @@ GRADER_ENV = {
 IGNORED_STDERR = r"(?m)^(WARNING: All log messages before absl::InitializeLog|I0000|W0000|E0000).*"
 
 
+def answer_key_path() -> Path | None:
+    """The folder holding the grader-only ``answer_key`` package (a course checkout's
+    ``grading/``); None outside a checkout."""
+    from dlcourse.course import course_root
+
+    try:
+        folder = course_root() / "grading"
+    except FileNotFoundError:
+        return None
+    return folder if (folder / "answer_key" / "__init__.py").is_file() else None
+
+
 def headless_environment(**extra: str) -> dict[str, str]:
     """The grading environment on top of this process's, with this interpreter's bin folder
-    first on PATH (nbgrader runs ``alembic`` and kernels by name)."""
+    first on PATH (nbgrader runs ``alembic`` and kernels by name) and the answer key
+    importable (hidden tests compare against it)."""
     env = {**os.environ, **GRADER_ENV, **extra}
+    key = answer_key_path()
+    if key and str(key) not in env.get("PYTHONPATH", "").split(os.pathsep):
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(key), env.get("PYTHONPATH")]))
     bin_dir = str(Path(sys.executable).parent)
     if env.get("PATH", "").split(os.pathsep)[0] != bin_dir:
         env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
@@ -35,6 +51,15 @@ def headless_environment(**extra: str) -> dict[str, str]:
     if kernels_root not in env.get("JUPYTER_PATH", "").split(os.pathsep):
         env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [kernels_root, env.get("JUPYTER_PATH")]))
     return env
+
+
+def _feedback_preprocessors() -> list:
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import GetGrades
+
+    from dlcourse.grading.feedback import HideHiddenTests
+
+    return [GetGrades, HideHiddenTests, CSSHTMLHeaderPreprocessor]
 
 
 def course_config(root: Path, db_url: str | None = None, timeout: int = CELL_TIMEOUT_S) -> Config:
@@ -53,10 +78,14 @@ def course_config(root: Path, db_url: str | None = None, timeout: int = CELL_TIM
     c.Execute.timeout = timeout
     c.Execute.interrupt_on_timeout = True
     c.Execute.kernel_name = GRADING_KERNEL
+    # IPC sockets in a private folder per kernel: the sandboxed kernel has no network.
+    c.Execute.kernel_manager_class = "dlcourse.grading.sandbox.SandboxKernelManager"
     c.IgnorePattern.enabled = True
     c.IgnorePattern.pattern = IGNORED_STDERR
     # A student who deleted a graded cell gets it back (scored), not a crashed autograde.
     c.OverwriteCells.add_missing_cells = True
+    # Feedback shows a check's message, never a hidden test, its traceback or a path.
+    c.GenerateFeedback.preprocessors = _feedback_preprocessors()
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     return c

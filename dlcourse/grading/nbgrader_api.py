@@ -1,7 +1,9 @@
 """Thin wrappers over nbgrader's Python API: generate, autograde, read scores.
 
 All nbgrader work happens in a *course folder* (root with solutions/ and labs/). The
-grading self-test uses a throwaway one so it never touches the instructor's gradebook.
+grading self-test and the release use a throwaway one (:class:`ScratchCourse`) so they
+never touch the instructor's gradebook. Every kernel runs in the sandbox of
+``dlcourse.grading.sandbox``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlcourse.grading import sandbox
 from dlcourse.grading.config import CELL_TIMEOUT_S, course_config, headless_environment
 from dlcourse.grading.submissions import write_submission
 
@@ -87,7 +90,7 @@ def scores(api, lab_id: str, student: str) -> list[CellScore]:
                           g.auto_score is not None) for g in notebook.grades]
 
 
-class Sandbox:
+class ScratchCourse:
     """A temporary course folder holding one lab's source, for generating and grading."""
 
     def __init__(self, source_root: Path, lab_id: str, timeout: int = CELL_TIMEOUT_S):
@@ -106,10 +109,19 @@ class Sandbox:
 
     def grade(self, student: str, notebook) -> list[CellScore]:
         """Submit ``notebook`` as ``student``, autograde it and return per-cell scores."""
+        sandbox.check_mode()
         folder = self.root / "grading" / "submitted" / student / self.lab_id
         write_submission(folder / f"{self.lab_id}.ipynb", notebook)
         autograde(self.api, self.lab_id, student)
         return scores(self.api, self.lab_id, student)
+
+    def feedback(self, student: str) -> str:
+        """The HTML feedback page of a graded student."""
+        with grader_environment():
+            result = self.api.generate_feedback(self.lab_id, student, force=True)
+        _check(result, f"feedback {self.lab_id} for {student}")
+        return (self.root / "grading" / "feedback" / student / self.lab_id
+                / f"{self.lab_id}.html").read_text()
 
     def graded(self, student: str) -> Path:
         """The notebook as nbgrader executed and graded it, outputs included."""

@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from dlcourse.course import Lab
-from dlcourse.grading.nbgrader_api import Sandbox
+from dlcourse.grading.nbgrader_api import ScratchCourse
 
 
 def release(lab: Lab) -> Path:
@@ -16,7 +16,7 @@ def release(lab: Lab) -> Path:
     touched, and the result is byte-for-byte the same on every run.
     """
     target = lab.release.parent
-    with Sandbox(lab.root, lab.id) as box:
+    with ScratchCourse(lab.root, lab.id) as box:
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(box.release.parent, target)

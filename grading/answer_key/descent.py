@@ -1,6 +1,6 @@
 """Gradient descent for a line ``y = w * x + b`` under the MSE loss, in NumPy.
 
-The loss itself comes from :mod:`dlcourse.reference.losses`. Trajectories are returned as
+The loss itself comes from :mod:`answer_key.losses`. Trajectories are returned as
 ``history`` arrays of shape ``(epochs + 1, 3)``: row k holds ``(w, b, loss)`` after k
 updates, so row 0 is the starting point.
 """
@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from dlcourse.datasets.toy import LINE_X, LINE_Y
-from dlcourse.reference.losses import mse
+from answer_key.losses import mse
 
 # The course's worked example: fit Y = 2X - 1 from w = b = 10 with learning rate 0.09.
 SEED_X, SEED_Y = LINE_X, LINE_Y

@@ -1,1 +1,0 @@
-"""NumPy reference implementations the checks compare student answers against."""
