@@ -13,7 +13,7 @@ CONSTRAINTS ?= -c requirements.lock
 DLCOURSE_DATA_MIRROR ?= $(wildcard $(abspath ../shared/datasets))
 export DLCOURSE_DATA_MIRROR
 
-.PHONY: install run test lint release selftest bench lock clean
+.PHONY: install sandbox run test lint release selftest bench lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,20 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 
 install: $(BIN)/.installed
 
+# Grading runs every submission in a bubblewrap sandbox: the one system requirement.
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null; \
+	  else \
+	    echo "grading needs bubblewrap: sudo apt-get install bubblewrap (or dnf install bubblewrap)"; \
+	    exit 1; \
+	  fi; }
+
 run: install  ## execute every lab headless (smoke profile) and write build/run/report.md
 	$(BIN)/dlcourse run --profile smoke --workers $(WORKERS)
 
-test: install  ## lint, unit tests, every notebook in the smoke profile, grading self-test
+test: install sandbox  ## lint, unit tests, every notebook in the smoke profile, grading self-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal --durations=15
 
@@ -36,7 +46,7 @@ lint: install
 release: install  ## regenerate labs/ from solutions/
 	$(BIN)/dlcourse release
 
-selftest: install
+selftest: install sandbox
 	$(BIN)/dlcourse selftest --workers $(WORKERS)
 
 bench: install  ## measure install, smoke and full runs, and the tests -> build/benchmarks.md

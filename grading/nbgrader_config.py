@@ -7,5 +7,5 @@ from dlcourse.grading.config import course_config, headless_environment
 
 c = get_config()  # noqa: F821 (provided by nbgrader)
 c.merge(course_config(Path(__file__).resolve().parents[1]))
-# Quiet TensorFlow, the smoke profile and the memory-capped grading kernel for every kernel.
+# Quiet TensorFlow, the smoke profile and the sandboxed, memory-capped grading kernel.
 os.environ.update(headless_environment())

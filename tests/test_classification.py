@@ -183,7 +183,10 @@ def test_stored_values_agree_with_the_key():
             metrics.roc_auc_score(y, s), area)
     for fpr, tpr, area in check._AUC_CASES:
         assert np.isclose(ref.auc(fpr, tpr), area)
-    for y, s, targets in check._THRESHOLD_CASES:
+    for y, s, (fpr, tpr, thresholds), targets in check._THRESHOLD_CASES:
+        got = ref.roc_points(y, s)
+        assert np.allclose(got[0], fpr) and np.allclose(got[1], tpr)
+        assert np.array_equal(got[2], thresholds)
         for target, expected in targets:
             assert ref.pick_threshold(y, s, target) == expected
 
@@ -488,10 +491,32 @@ def test_pick_threshold_mistakes():
             check.check_pick_threshold(wrong)
 
 
-def test_pick_threshold_names_a_broken_roc_points():
-    namespace = {"np": np, "roc_points": lambda y, s: ref.roc_points(y, -np.asarray(s))}
+def _pick_using_roc_points(roc_points):
+    namespace = {"np": np, "roc_points": roc_points}
     exec("def pick_threshold(y, s, target):\n"
          "    _, tpr, thr = roc_points(y, s)\n"
          "    return float(thr[np.argmax(tpr >= target)])\n", namespace)
-    with pytest.raises(AssertionError, match=r"fix roc_points \(Task 5\) first"):
+    return namespace
+
+
+def test_pick_threshold_is_judged_alone_when_roc_points_is_wrong(capsys):
+    def unsorted(y, s):
+        fpr, tpr, thr = ref.roc_points(y, s)
+        return fpr[::-1], tpr[::-1], thr[::-1]
+
+    namespace = _pick_using_roc_points(unsorted)
+    check.check_pick_threshold(namespace["pick_threshold"])
+    assert "fix it in Task 5" in capsys.readouterr().out
+    assert namespace["roc_points"] is unsorted  # put back
+
+    namespace = _pick_using_roc_points(ref.roc_points)
+    check.check_pick_threshold(namespace["pick_threshold"])
+    assert "Task 5" not in capsys.readouterr().out
+
+    namespace = {"np": np, "roc_points": unsorted}
+    exec("def pick_threshold(y, s, target):\n"
+         "    _, tpr, thr = roc_points(y, s)\n"
+         "    return float(thr[np.argmax(tpr > target)])\n", namespace)  # > instead of >=
+    with pytest.raises(AssertionError, match="highest threshold"):
         check.check_pick_threshold(namespace["pick_threshold"])
+    assert namespace["roc_points"] is unsorted

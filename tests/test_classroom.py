@@ -20,6 +20,7 @@ LAB_ID = "02-perceptron"
 def graded_class(tmp_path_factory):
     root = tmp_path_factory.mktemp("course")
     shutil.copytree(ROOT / "solutions" / LAB_ID, root / "solutions" / LAB_ID)
+    shutil.copytree(ROOT / "labs" / LAB_ID, root / "labs" / LAB_ID)
     (root / "grading").mkdir()
     lab = Lab(LAB_ID, root)
     release = subs.read(ROOT / "labs" / LAB_ID / f"{LAB_ID}.ipynb")
@@ -33,22 +34,35 @@ def graded_class(tmp_path_factory):
     nbformat.write(subs.fill(solved, {"train": "import os\nos._exit(1)"}), inbox / "dee.ipynb")
     (inbox / "eve.ipynb").write_text("{ this is not json")
     shutil.copy(inbox / "ada.ipynb", inbox / "not a valid id.ipynb")
+    stripped = nbformat.from_dict(solved)
+    for cell in stripped.cells:
+        cell.metadata = {}
+        cell.id = "x" + cell.id  # and new cell ids, so only sources and positions match
+    nbformat.write(stripped, inbox / "fay.ipynb")
+    cheat = "check.check_decision_line = lambda *args: None\n" + subs.solution_sources(
+        subs.read(lab.source))["decision_line"]
+    nbformat.write(subs.fill(solved, {"decision_line": cheat}), inbox / "gus.ipynb")
     collected, rejected = classroom.collect(lab, inbox)
-    report = classroom.autograde_class(lab)
+    unmatched = nbformat.from_dict(stripped)
+    unmatched.cells.insert(8, nbformat.v4.new_code_cell("x = 1"))  # beside the predict answer
+    subs.write_submission(classroom.submission_path(lab.root, lab, "hal"), unmatched)
+    report = classroom.autograde_class(lab, policy="zero")
     return lab, collected, rejected, report
 
 
 def test_collect_rejects_unreadable_and_badly_named_files(graded_class):
     _, collected, rejected, _ = graded_class
-    assert collected == ["ada", "bob", "cy", "dee"]
+    assert collected == ["ada", "bob", "cy", "dee", "fay", "gus"]
     assert set(rejected) == {"eve.ipynb", "not a valid id.ipynb"}
     assert "not a readable notebook" in rejected["eve.ipynb"]
 
 
 def test_class_is_graded_despite_a_crash_and_a_copied_cell(graded_class):
     _, _, _, report = graded_class
-    assert report.totals == {"ada": (10, 10), "bob": (0, 10), "cy": (10, 10)}
+    assert report.totals == {"ada": (10, 10), "bob": (0, 10), "cy": (10, 10), "fay": (10, 10),
+                             "gus": (9, 10)}
     assert "crashed its kernel" in report.problems["dee"]
+    assert "cannot be matched to the release (predict)" in report.problems["hal"]
     text = report.format()
     assert "NOT GRADED" in text and "hardest first" in text
 
@@ -60,3 +74,21 @@ def test_feedback_and_export(graded_class, tmp_path):
     rows = list(csv.DictReader(open(classroom.export(lab.root, tmp_path / "grades.csv"))))
     ada = [r for r in rows if r["student"] == "ada"]
     assert len(ada) == 4 and sum(float(r["score"]) for r in ada) == 10
+
+
+
+def test_gaming_is_flagged_with_its_line_and_zeroed_by_policy(graded_class):
+    _, _, _, report = graded_class
+    assert list(report.flags) == ["gus"]
+    flag = report.flags["gus"][0]
+    assert flag.cell == "decision_line" and "check.check_decision_line" in flag.code
+    assert "FLAGGED (tasks zeroed)" in report.format()
+
+
+def test_students_not_graded_are_marked_so_in_the_export(graded_class, tmp_path):
+    lab, _, _, _ = graded_class
+    rows = list(csv.DictReader(open(classroom.export(lab.root, tmp_path / "grades.csv"))))
+    for student in ("dee", "hal"):
+        mine = [r for r in rows if r["student"] == student]
+        assert mine and all(r["status"] == "not graded" and r["score"] == "" for r in mine)
+    assert all(r["status"] == "graded" for r in rows if r["student"] == "ada")

@@ -1,5 +1,8 @@
 """Lab 04: gradient descent for a line, against finite differences and Keras, and its checks."""
 
+import inspect
+import math
+
 import numpy as np
 import pytest
 from answer_key import descent as ref
@@ -142,7 +145,7 @@ def test_off_by_one_history_is_named():
     def gradient_descent(x, y, w, b, lr, epochs):
         return ref.gradient_descent(x, y, w, b, lr, epochs + 1)[1:]
 
-    _fails("row 0", check.check_gradient_descent, gradient_descent)
+    _fails("shifted by one epoch", check.check_gradient_descent, gradient_descent)
 
 
 def test_floor_instead_of_ceil_is_named():
@@ -160,3 +163,159 @@ def test_momentum_without_velocity_is_named():
         return ref.gradient_descent(x, y, w, b, lr, epochs)
 
     _fails("plain gradient descent", check.check_momentum_descent, momentum_descent)
+
+
+# --- the stored cases of the checks agree with the answer key --------------------------------
+
+def test_checks_ship_no_answer_key():
+    assert "answer_key" not in inspect.getsource(check)
+    assert np.array_equal(check.X, X) and np.array_equal(check.Y, Y)
+
+
+def _data(name):
+    x, y = check.DATA[name]
+    return np.array(x), np.array(y)
+
+
+def test_stored_gradients_and_steps_match_the_key():
+    for data, w, b, expected in check.GRADIENT_CASES:
+        assert np.allclose(expected, ref.mse_gradient(*_data(data), w, b), rtol=1e-12, atol=0)
+    for data, w, b, lr, expected in check.STEP_CASES:
+        assert np.allclose(expected, ref.step(*_data(data), w, b, lr), rtol=1e-12, atol=0)
+    x, y = _data("the line")
+    new_w = ref.step(x, y, 10.0, 10.0, 0.09)[0]
+    stale_b = 10.0 - 0.09 * ref.mse_gradient(x, y, new_w, 10.0)[1]
+    assert np.allclose(check.STALE_STEP, (new_w, stale_b))
+
+
+def test_stored_histories_match_the_key():
+    run = ref.gradient_descent(X, Y, 10.0, 10.0, 0.09, 50)
+    assert all(np.allclose(run[k], row, rtol=1e-12) for k, row in check.RUN_ROWS.items())
+    x2, y2 = _data("the five points")
+    assert np.allclose(check.SHORT_RUN, ref.gradient_descent(x2, y2, -1.0, 0.5, 0.05, 4),
+                       rtol=1e-12)
+    assert np.allclose(check.NO_EPOCHS, ref.gradient_descent(x2, y2, 2.0, -0.5, 0.05, 0))
+    rolling = ref.momentum_descent(X, Y, 10.0, 10.0, 0.01, 0.9, 30)
+    assert all(np.allclose(rolling[k], row, rtol=1e-12) for k, row in check.MOMENTUM_ROWS.items())
+    assert np.allclose(check.PLAIN_ROW_30, ref.gradient_descent(X, Y, 10.0, 10.0, 0.01, 30)[-1])
+    assert np.allclose(check.MOMENTUM_SHORT,
+                       ref.momentum_descent(x2, y2, 1.0, -1.0, 0.04, 0.5, 5), rtol=1e-12)
+    assert np.allclose(check.PLAIN_SHORT_LAST,
+                       ref.gradient_descent(x2, y2, 1.0, -1.0, 0.04, 5)[-1], rtol=1e-12)
+
+
+def test_stored_batches_match_the_key():
+    for n, size, expected in check.ITERATION_CASES:
+        assert ref.iterations_per_epoch(n, size) == expected
+    for seed, n, size, first, second in check.BATCH_CASES:
+        rng = np.random.default_rng(seed)
+        assert [b.tolist() for b in ref.make_batches(n, size, rng)] == first
+        assert [b.tolist() for b in ref.make_batches(n, size, rng)] == second
+
+
+# --- more mistakes the checks name -------------------------------------------------------------
+
+NOTEBOOK_WITH_A_SIGN_ERROR = """
+def mse_gradient(x, y, w, b):
+    e = y - (w * x + b)
+    return 2 * np.mean(e * x), 2 * np.mean(e)
+
+
+def step(x, y, w, b, lr):
+    dw, db = mse_gradient(x, y, w, b)
+    return w - lr * dw, b - lr * db
+
+
+def momentum_descent(x, y, w, b, lr, momentum, epochs):
+    v_w = v_b = 0.0
+    history = [(w, b, ref.line_loss(x, y, w, b))]
+    for _ in range(epochs):
+        dw, db = mse_gradient(x, y, w, b)
+        v_w, v_b = momentum * v_w - lr * dw, momentum * v_b - lr * db
+        w, b = w + v_w, b + v_b
+        history.append((w, b, ref.line_loss(x, y, w, b)))
+    return np.array(history)
+"""
+
+
+def test_earlier_task_is_named_first():
+    notebook = {"np": np, "ref": ref}  # answers share the notebook's global namespace
+    exec(NOTEBOOK_WITH_A_SIGN_ERROR, notebook)
+    _fails(r"mse_gradient \(task 1\) is wrong", check.check_step, notebook["step"])
+    _fails(r"mse_gradient \(task 1\) is wrong", check.check_momentum_descent,
+           notebook["momentum_descent"])
+
+
+def test_ignored_start_and_learning_rate_fail():
+    def from_ten(x, y, w, b, lr, epochs):
+        return ref.gradient_descent(x, y, 10.0, 10.0, lr, epochs)
+
+    def fixed_rate(x, y, w, b, lr, epochs):
+        return ref.gradient_descent(x, y, w, b, 0.09, epochs)
+
+    _fails("row 0", check.check_gradient_descent, from_ten)
+    _fails("five points", check.check_gradient_descent, fixed_rate)
+
+
+def test_float_iterations_fail():
+    _fails("should return an int", check.check_batches,
+           lambda n, s: np.ceil(n / s), ref.make_batches)
+
+
+def test_lying_int_fails():
+    class Agreeable(int):
+        def __eq__(self, other):
+            return True
+
+        def __ne__(self, other):
+            return False
+
+        __hash__ = int.__hash__
+
+    _fails("round UP", check.check_batches, lambda n, s: Agreeable(n // s), ref.make_batches)
+
+
+@pytest.mark.parametrize("make_batches, hint", [
+    (lambda n, s, rng: ref.make_batches(n, s, np.random.default_rng(0)), "not the rng's shuffle"),
+    (lambda n, s, rng: ref.make_batches(n, s, None), "not shuffled"),
+    (lambda n, s, rng: np.array_split(rng.permutation(n), math.ceil(n / s)), "batch sizes"),
+    (lambda n, s, rng: (ref.make_batches(n, s, rng), rng.permutation(n))[0], "second time"),
+    (lambda n, s, rng: [b.astype(float) for b in ref.make_batches(n, s, rng)], "integer"),
+])
+def test_batch_mistakes(make_batches, hint):
+    _fails(hint, check.check_batches, ref.iterations_per_epoch, make_batches)
+
+
+def test_momentum_mistakes():
+    def fixed_beta(x, y, w, b, lr, momentum, epochs):
+        return ref.momentum_descent(x, y, w, b, lr, 0.9, epochs)
+
+    def from_ten(x, y, w, b, lr, momentum, epochs):
+        return ref.momentum_descent(x, y, 10.0, 10.0, lr, momentum, epochs)
+
+    def average(x, y, w, b, lr, momentum, epochs):
+        v_w = v_b = 0.0
+        history = [(w, b, ref.line_loss(x, y, w, b))]
+        for _ in range(epochs):
+            dw, db = ref.mse_gradient(x, y, w, b)
+            v_w, v_b = momentum * v_w + (1 - momentum) * dw, momentum * v_b + (1 - momentum) * db
+            w, b = w - lr * v_w, b - lr * v_b
+            history.append((w, b, ref.line_loss(x, y, w, b)))
+        return np.array(history)
+
+    _fails("0.04 and 0.5", check.check_momentum_descent, fixed_beta)
+    _fails("row 0", check.check_momentum_descent, from_ten)
+    _fails("row 1", check.check_momentum_descent, average)
+
+
+def test_patched_numpy_comparisons_do_not_fool_the_checks(monkeypatch):
+    def half(x, y, w, b):
+        dw, db = ref.mse_gradient(x, y, w, b)
+        return dw / 2, db / 2
+
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+    monkeypatch.setattr(np, "isclose", lambda *args, **kwargs: True)
+    monkeypatch.setattr(np, "array_equal", lambda *args, **kwargs: True)
+    _fails("factor 2", check.check_mse_gradient, half)
+    _fails("plain gradient descent", check.check_momentum_descent,
+           lambda x, y, w, b, lr, momentum, epochs: ref.gradient_descent(x, y, w, b, lr, epochs))

@@ -1,12 +1,19 @@
-"""The grading self-test for every lab, and a grader that survives hostile submissions."""
+"""The grading self-test for every lab, and a grader that survives hostile submissions.
+
+Hostile answers go in lab 02's last task (1 point): each defines the right answer only
+if its attack worked, so a score of 0 proves the sandbox stopped it.
+"""
+
+import socket
+import time
 
 import nbformat
 import pytest
 
 from dlcourse.course import Lab
-from dlcourse.grading import selftest
+from dlcourse.grading import sandbox, selftest
 from dlcourse.grading import submissions as subs
-from dlcourse.grading.nbgrader_api import ScratchCourse, SubmissionCrashed
+from dlcourse.grading.nbgrader_api import ScratchCourse, SubmissionCrashed, scores
 
 from .conftest import LABS, ROOT
 
@@ -24,7 +31,7 @@ def perceptron_box():
     lab = Lab("02-perceptron", ROOT)
     with ScratchCourse(ROOT, lab.id, timeout=15) as box:
         release = subs.read(box.release)
-        yield box, release, subs.solved(release, subs.read(lab.source))
+        yield box, release, subs.graded_cells_only(subs.solved(release, subs.read(lab.source)))
 
 
 def _by_id(scores):
@@ -71,3 +78,86 @@ def test_memory_hungry_answer_fails_alone(perceptron_box, monkeypatch):
               "def decision_line(w, b):\n    return -w[0] / w[1], -b / w[1]")
     scores = _by_id(box.grade("greedy", subs.fill(solved, {"decision_line": greedy})))
     assert scores["test_decision_line"] == 0 and scores["test_train"] == 3
+
+
+def _attack(attack: str) -> str:
+    body = "\n".join("    " + line for line in attack.strip().splitlines())
+    return ("def decision_line(w, b):\n    return -w[0] / w[1], -b / w[1]\n"
+            f"try:\n{body}\nexcept Exception:\n    decision_line = None")
+
+
+def _attack_score(box, solved, name: str, attack: str) -> float:
+    nb = subs.fill(solved, {"decision_line": _attack(attack)})
+    return _by_id(box.grade(name, nb))["test_decision_line"]
+
+
+def test_answers_cannot_read_the_course_folder_or_the_gradebook(perceptron_box):
+    box, _, solved = perceptron_box
+    for path in (ROOT / "solutions" / "02-perceptron" / "02-perceptron.ipynb",
+                 ROOT / "grading" / "answer_key" / "perceptron.py",
+                 box.root / "solutions" / "02-perceptron" / "02-perceptron.ipynb",
+                 box.root / "grading" / "gradebook.db"):
+        assert _attack_score(box, solved, "reader", f"open({str(path)!r}).read()") == 0, path
+
+
+def test_answers_cannot_change_grades_or_other_submissions(perceptron_box):
+    box, _, solved = perceptron_box
+    assert sum(_by_id(box.grade("victim", solved)).values()) == 10
+    victim = box.root / "grading" / "submitted" / "victim" / "02-perceptron" / "02-perceptron.ipynb"
+    before = victim.read_bytes()
+    gradebook = str(box.root / "grading" / "gradebook.db")
+    attack = (f"import sqlite3\ndb = sqlite3.connect({gradebook!r})\n"
+              "db.execute('UPDATE grade SET auto_score = 0')\ndb.commit()\n"
+              f"open({str(victim)!r}, 'w').write('{{}}')")
+    assert _attack_score(box, solved, "vandal", attack) == 0
+    assert victim.read_bytes() == before
+    assert sum(s.score for s in scores(box.api, "02-perceptron", "victim")) == 10
+
+
+def test_answers_have_no_network_and_see_no_other_process(perceptron_box):
+    box, _, solved = perceptron_box
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        attack = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=2)"
+        assert _attack_score(box, solved, "caller", attack) == 0
+    attack = ("import os\npids = [p for p in os.listdir('/proc') if p.isdigit()]\n"
+              "assert len(pids) > 5, pids")
+    assert _attack_score(box, solved, "snoop", attack) == 0
+
+
+def test_killing_the_parent_does_not_stop_grading(perceptron_box):
+    box, _, solved = perceptron_box
+    nb = subs.fill(solved, {"decision_line": "import os, signal\n"
+                            "os.kill(os.getppid(), signal.SIGKILL)\n"
+                            "def decision_line(w, b):\n    return -w[0] / w[1], -b / w[1]"})
+    assert sum(_by_id(box.grade("parricide", nb)).values()) == 10  # and we are still here
+
+
+def test_an_interrupt_ignoring_answer_ends_its_sandbox(perceptron_box):
+    box, _, solved = perceptron_box
+    nb = subs.fill(solved, {"decision_line": "import signal\n"
+                            "signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"})
+    start = time.monotonic()
+    with pytest.raises(SubmissionCrashed, match="did not stop when interrupted"):
+        box.grade("spinner", nb)
+    assert time.monotonic() - start < 15 + sandbox.GRACE_S + 30
+    assert sum(_by_id(box.grade("next-student", solved)).values()) == 10
+
+
+def test_grading_refuses_to_run_without_a_sandbox(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no bwrap on it
+    sandbox._cached_probe.cache_clear()
+    try:
+        with pytest.raises(sandbox.SandboxUnavailable, match="install bubblewrap"):
+            sandbox.require(unsandboxed=False)
+    finally:
+        sandbox._cached_probe.cache_clear()
+
+
+def test_unsandboxed_grading_warns(monkeypatch, capsys):
+    monkeypatch.delenv(sandbox.MODE_ENV, raising=False)
+    sandbox.require(unsandboxed=True)
+    assert sandbox.mode() == "off" and "WITHOUT a sandbox" in capsys.readouterr().err
+    monkeypatch.setenv(sandbox.MODE_ENV, "bwrap")

@@ -315,3 +315,11 @@ def test_answers_that_call_a_library_loss_are_noticed():
         with pytest.raises(AssertionError, match=match):
             ref.not_delegated(namespace[name])
     ref.not_delegated(namespace["rmse"], namespace["mse_own"])
+
+
+def test_visible_checks_refuse_a_library_loss():
+    namespace = {"np": np}
+    exec("import keras\n"
+         "def binary_crossentropy(y, p):\n"
+         "    return float(keras.losses.BinaryCrossentropy(dtype='float64')(y, p))\n", namespace)
+    _fails("calls keras", check.check_binary_crossentropy, namespace["binary_crossentropy"])

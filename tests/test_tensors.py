@@ -1,11 +1,13 @@
-"""Lab 01 (TensorFlow basics): the NumPy reference against TensorFlow/Keras, and the checks."""
+"""Lab 01 (TensorFlow basics): the answer key against TensorFlow/Keras, and the checks."""
+
+import inspect
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from answer_key import descent
-from answer_key import tensors as ref
+from answer_key import descent, losses
+from answer_key import tensors as key
 
 from dlcourse.checks import tensors as check
 from dlcourse.datasets import toy
@@ -39,12 +41,13 @@ def build_model():
     return model
 
 
-# --- the reference against TensorFlow --------------------------------------------------
+# --- the answer key against TensorFlow ---------------------------------------------------
 
 def test_worked_example_is_507():
-    assert ref.graph_x(10, 5) == 507.0
+    assert key.graph_x(10, 5) == 507.0
     assert float(x_graph(tf.constant(10.0), tf.constant(5.0))) == 507.0
-    assert ref.graph_x_gradients(10, 5) == (100.0, 101.0)
+    assert float(key.x_graph(tf.constant(10.0), tf.constant(5.0))) == 507.0
+    assert key.hand_gradients(10, 5) == (100.0, 101.0)
 
 
 def test_graph_gradients_match_gradient_tape():
@@ -54,50 +57,84 @@ def test_graph_gradients_match_gradient_tape():
     with tf.GradientTape() as tape:
         y = tf.reduce_sum(va * va * vb + vb + 2)
     d_a, d_b = tape.gradient(y, [va, vb])
-    exp_a, exp_b = ref.graph_x_gradients(a, b)
+    exp_a, exp_b = key.hand_gradients(a, b)
     assert np.allclose(d_a.numpy(), exp_a) and np.allclose(d_b.numpy(), exp_b)
 
 
-def test_numeric_gradient_matches_hand_derivatives():
+def test_numeric_gradient_matches_hand_derivatives_and_the_tape():
     for a, b in [(10.0, 5.0), (-1.5, 0.25), (0.0, 3.0)]:
-        got = ref.numeric_gradient(ref.graph_x, a, b)
-        assert np.allclose(got, ref.graph_x_gradients(a, b), rtol=1e-6, atol=1e-5)
+        got = key.numeric_gradient(key.graph_x, a, b)
+        assert np.allclose(got, key.hand_gradients(a, b), rtol=1e-6, atol=1e-5)
+        tape = key.gradient_of(lambda u, v: u * u * v + v + 2, a, b)
+        assert np.allclose(tape, got, rtol=1e-5, atol=1e-4)
 
 
 def test_difference_table_matches_tf_broadcasting():
     rng = np.random.default_rng(1)
     a, b = rng.normal(size=5), rng.normal(size=3)
-    table = ref.difference_table(a, b)
+    table = key.difference_table(a, b)
     assert table.shape == (5, 3) and table[4, 2] == a[4] - b[2]
     assert np.allclose(table, (tf.constant(a)[:, tf.newaxis] - tf.constant(b)).numpy())
 
 
-def test_sgd_step_matches_one_keras_training_step():
-    model = build_model()
+def test_sgd_steps_match_keras_training_steps():
+    model = key.build_model()
     model.layers[0].set_weights([np.array([[0.7]]), np.array([-0.2])])
     x = toy.LINE_X.reshape(-1, 1).astype("float32")
     y = toy.LINE_Y.reshape(-1, 1).astype("float32")
-    model.train_on_batch(x, y)
+    for _ in range(3):
+        model.train_on_batch(x, y)
     w, b = model.layers[0].get_weights()
-    expected = descent.step(toy.LINE_X, toy.LINE_Y, 0.7, -0.2, lr=0.01)
+    expected = descent.gradient_descent(toy.LINE_X, toy.LINE_Y, 0.7, -0.2, 0.01, 3)[-1, :2]
     assert np.allclose([w[0, 0], b[0]], expected, atol=1e-6)
 
 
+# --- the stored cases of the checks agree with the answer key ------------------------------
 
-# --- the checks --------------------------------------------------------------------------
+def test_checks_ship_no_answer_key():
+    assert "answer_key" not in inspect.getsource(check)
 
-def test_solution_passes_every_check(capsys):
+
+def test_stored_tables_graphs_and_gradients_match_the_key():
+    for a, b, table in check.TABLE_CASES:
+        assert np.array_equal(table, key.difference_table(a, b))
+    for a, b, x in check.GRAPH_CASES:
+        assert np.array_equal(x, key.graph_x(a, b))
+    for a, b, grads in check.HAND_CASES:
+        assert np.allclose(grads, key.hand_gradients(a, b), rtol=0, atol=1e-12)
+    for _, f, a, b, grads in check._gradient_cases():
+        assert np.allclose(grads, key.gradient_of(f, a, b), rtol=1e-6, atol=1e-6)
+
+
+def test_stored_training_steps_match_the_key():
+    x, y = np.ravel(check.FIT_X), np.ravel(check.FIT_Y)
+    w0, b0 = check.FIT_W0, check.FIT_B0
+    assert np.isclose(check.FIT_MSE, losses.mse(y, w0 * x + b0))
+    assert np.isclose(check.FIT_MAE, losses.mae(y, w0 * x + b0))
+    sgd = descent.gradient_descent(x, y, w0, b0, 0.01, check.FIT_STEPS)[-1, :2]
+    momentum = descent.momentum_descent(x, y, w0, b0, 0.01, 0.9, check.FIT_STEPS)[-1, :2]
+    assert np.allclose(check.FIT_SGD, sgd, rtol=1e-10)
+    assert np.allclose(check.FIT_MOMENTUM, momentum, rtol=1e-10)
+
+
+def test_optimizer_defaults_are_keras_sgd_defaults():
+    config = keras.optimizers.SGD(learning_rate=0.01).get_config()
+    assert all(config[name] == value for name, value in check.OPTIMIZER_DEFAULTS.items())
+
+
+# --- the checks ----------------------------------------------------------------------------
+
+def test_solution_and_key_pass_every_check(capsys):
     check.check_difference_table(difference_table)
     check.check_x_graph(x_graph)
     check.check_hand_gradients(hand_gradients)
     check.check_gradient_of(gradient_of)
     check.check_build_model(build_model)
+    check.check_hand_gradients(key.hand_gradients)
+    check.check_gradient_of(key.gradient_of)
+    check.check_build_model(key.build_model)
     out = capsys.readouterr()
-    assert out.out.count("\N{CHECK MARK}") == 5 and out.err == ""
-
-
-def test_reference_gradients_pass():
-    check.check_hand_gradients(ref.graph_x_gradients)
+    assert out.out.count("\N{CHECK MARK}") == 8 and out.err == ""
 
 
 @pytest.mark.parametrize("wrong, hint", [
@@ -105,7 +142,8 @@ def test_reference_gradients_pass():
     (lambda a, b: b[:, tf.newaxis] - a, "sign is flipped and rows"),
     (lambda a, b: b - a[:, tf.newaxis], "sign is flipped"),
     (lambda a, b: a - b[:, tf.newaxis], "swapped"),
-    (lambda a, b: ref.difference_table(a.numpy(), b.numpy()), "tf.Tensor"),
+    (lambda a, b: tf.abs(a[:, tf.newaxis] - b), "sign"),
+    (lambda a, b: key.difference_table(a.numpy(), b.numpy()), "tf.Tensor"),
 ])
 def test_difference_table_mistakes(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
@@ -123,6 +161,8 @@ def test_plain_python_function_is_not_a_tf_function():
 def test_wrong_expression_and_untraceable_function():
     with pytest.raises(AssertionError, match="507"):
         check.check_x_graph(tf.function(lambda a, b: a * b * b + b + 2))
+    with pytest.raises(AssertionError, match=r"x_graph\(\[1.0, 2.0, -3.0\]"):
+        check.check_x_graph(tf.function(lambda a, b: tf.abs(a) * a * b + b + 2))
 
     @tf.function
     def uses_numpy(a, b):
@@ -143,6 +183,15 @@ def test_wrong_expression_and_untraceable_function():
 def test_hand_gradient_mistakes(wrong, hint):
     with pytest.raises(AssertionError, match=hint):
         check.check_hand_gradients(wrong)
+
+
+def test_patched_numpy_comparisons_do_not_fool_the_checks(monkeypatch):
+    monkeypatch.setattr(np, "allclose", lambda *args, **kwargs: True)
+    monkeypatch.setattr(np, "isclose", lambda *args, **kwargs: True)
+    with pytest.raises(AssertionError, match=r"\+ b term"):
+        check.check_hand_gradients(lambda a, b: (2 * a * b, a * a))
+    with pytest.raises(AssertionError, match="tf.newaxis"):
+        check.check_difference_table(lambda a, b: a - b)
 
 
 def test_unwatched_constants_give_none():
@@ -168,16 +217,29 @@ def test_watched_constants_are_fine(capsys):
     assert "\N{CHECK MARK}" in capsys.readouterr().out
 
 
-def test_hard_coded_gradients_fail():
+def test_hard_coded_gradients_and_points_fail():
     with pytest.raises(AssertionError, match="hard-code"):
         check.check_gradient_of(lambda f, a, b: (2 * a * b, a * a + 1))
+    with pytest.raises(AssertionError, match="-1.25"):
+        check.check_gradient_of(lambda f, a, b: gradient_of(f, 10.0, 5.0))
 
 
-def _model(units=1, optimizer=None, loss="mean_squared_error", activation=None):
+def test_finite_differences_fail():
+    def central(f, a, b, eps=1e-6):
+        a, b = np.float64(a), np.float64(b)
+        return key.numeric_gradient(lambda u, v: float(f(u, v)), a, b, eps)
+
+    with pytest.raises(AssertionError, match="stop_gradient|wrong values"):
+        check.check_gradient_of(central)
+
+
+def _model(units=1, optimizer=None, loss="mean_squared_error", activation=None, metrics=None,
+           layers=()):
     def build():
-        model = keras.Sequential([keras.Input(shape=(1,)),
+        model = keras.Sequential([keras.Input(shape=(1,)), *layers,
                                   keras.layers.Dense(units, activation=activation)])
-        model.compile(optimizer=optimizer or keras.optimizers.SGD(learning_rate=0.01), loss=loss)
+        model.compile(optimizer=optimizer or keras.optimizers.SGD(learning_rate=0.01), loss=loss,
+                      metrics=metrics)
         return model
     return build
 
@@ -185,13 +247,28 @@ def _model(units=1, optimizer=None, loss="mean_squared_error", activation=None):
 @pytest.mark.parametrize("build, hint", [
     (_model(units=2), "one unit"),
     (_model(activation="relu"), "linear"),
-    (_model(loss="mae"), "mean squared error"),
-    (_model(optimizer="adam"), "SGD"),
-    (_model(optimizer=keras.optimizers.SGD(learning_rate=0.1)), "learning_rate=0.01"),
+    (_model(loss="mae"), "mean ABSOLUTE"),
+    (_model(loss="huber"), "mean squared error"),
+    (_model(optimizer="adam"), "plain SGD"),
+    (_model(optimizer=keras.optimizers.SGD(learning_rate=0.1)), "learning rate should be 0.01"),
+    (_model(optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)), "momentum"),
+    (_model(optimizer=keras.optimizers.SGD(learning_rate=0.01, nesterov=True)), "nesterov"),
+    (_model(metrics=["accuracy"]), "without metrics"),
+    (_model(layers=[keras.layers.Dropout(0.2)]), "single Dense layer"),
 ])
 def test_model_mistakes(build, hint):
     with pytest.raises(AssertionError, match=hint):
         check.check_build_model(build)
+
+
+def test_equivalent_spellings_pass(capsys):
+    def build():
+        model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1, "linear")])
+        model.compile(optimizer="sgd", loss=keras.losses.MeanSquaredError())
+        return model
+
+    check.check_build_model(build)
+    assert "\N{CHECK MARK}" in capsys.readouterr().out
 
 
 def test_uncompiled_model_fails():

@@ -1,13 +1,108 @@
-"""Checks for lab 04 (gradient descent)."""
+"""Checks for lab 04 (gradient descent).
+
+Every expected value is a stored literal, computed once with the course's answer key in
+float64 (printed with full precision and pasted here). Comparisons are plain Python, so a
+patched NumPy comparison cannot make a wrong answer pass.
+"""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from dlcourse.checks.core import as_array, call, expect_close, fail, passed
-from answer_key import descent as ref
+from dlcourse.checks.core import as_array, call, fail, passed
 
-X, Y = ref.SEED_X, ref.SEED_Y
+# The course's six points on Y = 2X - 1, and five points that lie on no line.
+X = [-1.0, 0.0, 1.0, 2.0, 3.0, 4.0]
+Y = [-3.0, -1.0, 1.0, 3.0, 5.0, 7.0]
+X2 = [0.0, 1.0, 2.0, 3.0, 5.0]
+Y2 = [1.0, 2.5, 2.0, 4.5, 6.0]
+DATA = {"the line": (X, Y), "the five points": (X2, Y2)}
+
+# (data, w, b, (dL/dw, dL/db))
+GRADIENT_CASES = (
+    ("the line", 10.0, 10.0, (115.66666666666667, 46.0)),
+    ("the line", 2.0, -1.0, (0.0, 0.0)),
+    ("the line", 3.0, -1.0, (10.333333333333334, 3.0)),
+    ("the line", -0.5, 4.0, (-10.833333333333334, 2.5)),
+    ("the five points", 0.5, -2.0, (-21.0, -8.2)),
+    ("the five points", -1.5, 0.25, (-42.3, -12.5)),
+)
+# (data, w, b, lr, new (w, b))
+STEP_CASES = (
+    ("the line", 10.0, 10.0, 0.09, (-0.41000000000000014, 5.86)),
+    ("the line", 3.0, -1.0, 0.05, (2.4833333333333334, -1.15)),
+    ("the line", 0.0, 0.0, 0.1, (1.7666666666666668, 0.4)),
+    ("the line", -2.0, 5.0, 0.01, (-1.7666666666666666, 5.0)),
+    ("the five points", 0.5, -2.0, 0.03, (1.13, -1.754)),
+    ("the five points", -1.5, 0.25, 0.2, (6.959999999999999, 2.75)),
+)
+STALE_STEP = (-0.41000000000000014, 8.6707)  # b's gradient taken after w moved, first case
+
+# The course's run: (10, 10), lr 0.09, 50 epochs; rows of the history (w, b, loss).
+RUN_ROWS = {
+    0: (10.0, 10.0, 715.6666666666666),
+    1: (-0.41000000000000014, 5.86, 27.470316666666665),
+    2: (-0.02090000000000014, 5.2759, 22.438878731666666),
+    10: (1.0723274295685874, 1.876086132160874, 4.713984183905903),
+    50: (1.9812342919659809, -0.9418202129101191, 0.0019289838882201574),
+}
+# The five points from (-1, 0.5), lr 0.05, 4 epochs; and from (2, -0.5) with 0 epochs.
+SHORT_RUN = (
+    (-1.0, 0.5, 36.15),
+    (0.6699999999999999, 0.99, 1.1640400000000002),
+    (0.9296, 1.0636, 0.3230022719999999),
+    (0.97052, 1.0727280000000001, 0.30263441676799996),
+    (0.97751424, 1.0719408000000001, 0.30200160036907014),
+)
+NO_EPOCHS = ((2.0, -0.5, 3.75),)
+
+# Momentum on the line: (10, 10), lr 0.01, momentum 0.9, 30 epochs.
+MOMENTUM_ROWS = {
+    0: (10.0, 10.0, 715.6666666666666),
+    1: (8.843333333333334, 9.54, 569.4390574074074),
+    2: (6.77898888888889, 8.7099, 351.4928004473045),
+    3: (4.135953037037037, 7.625242333333333, 153.23600242479336),
+    10: (-5.390081238657586, 1.7518247142336, 228.73263503512484),
+    30: (0.970558137110173, -2.512993662121997, 12.43714470070951),
+}
+PLAIN_ROW_30 = (0.4847096853786993, 4.678465216675609, 18.29460499362374)  # no momentum
+# Momentum on the five points: (1, -1), lr 0.04, momentum 0.5, 5 epochs; and without it.
+MOMENTUM_SHORT = (
+    (1.0, -1.0, 4.3),
+    (1.352, -0.84, 1.8022591999999995),
+    (1.632192, -0.674752, 1.5636295233536006),
+    (1.6725565439999999, -0.5694136320000001, 1.6469657291943829),
+    (1.549280331776, -0.509561309184, 1.2837463509406204),
+    (1.41057408905216, -0.455543581433856, 1.103984249640317),
+)
+PLAIN_SHORT_LAST = (1.46933732950016, -0.596424675065856, 1.2699850158136836)
+
+# (n_samples, batch_size, iterations per epoch)
+ITERATION_CASES = ((10, 4, 3), (10, 5, 2), (1000, 32, 32), (7, 1, 7), (5, 8, 1), (64, 64, 1),
+                   (65, 64, 2))
+# (seed, n_samples, batch_size, first call's batches, second call's with the same rng):
+# np.random.default_rng(seed).permutation(n_samples), cut into consecutive batches.
+BATCH_CASES = (
+    (2024, 10, 4, [[3, 5, 2, 9], [0, 7, 4, 1], [6, 8]], [[9, 1, 5, 2], [6, 4, 0, 7], [3, 8]]),
+    (7, 9, 3, [[8, 0, 7], [1, 3, 6], [2, 4, 5]], [[3, 2, 8], [4, 1, 5], [6, 0, 7]]),
+    (11, 5, 8, [[1, 4, 2, 3, 0]], [[4, 2, 1, 0, 3]]),
+)
+
+
+def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
+    """Same shape and every element close, in plain Python."""
+    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
+    if got.shape != expected.shape:
+        return False
+    return all(abs(g - e) <= atol + rtol * abs(e)
+               for g, e in zip(got.ravel().tolist(), expected.ravel().tolist(), strict=True))
+
+
+def _arrays(name: str):
+    x, y = DATA[name]
+    return np.array(x), np.array(y)
 
 
 def _pair(value, task: str, what: str) -> tuple[float, float]:
@@ -18,57 +113,80 @@ def _pair(value, task: str, what: str) -> tuple[float, float]:
     return float(arr[0]), float(arr[1])
 
 
+def _earlier_is_wrong(fn, name: str) -> bool:
+    """Whether the earlier task ``name`` that ``fn`` can call fails its first stored case."""
+    earlier = getattr(fn, "__globals__", {}).get(name)
+    if not callable(earlier):
+        return False
+    x, y = _arrays("the line")
+    try:
+        if name == "mse_gradient":
+            got = earlier(x.copy(), y.copy(), 10.0, 10.0)
+            return not _close(np.asarray(got, dtype=float).reshape(-1), GRADIENT_CASES[0][3])
+        got = earlier(x.copy(), y.copy(), 10.0, 10.0, 0.09)
+        return not _close(np.asarray(got, dtype=float).reshape(-1), STEP_CASES[0][4])
+    except Exception:
+        return True
+
+
+def _fix_first(fn, task: str, names: tuple[str, ...]) -> str | None:
+    for number, name in names:
+        if _earlier_is_wrong(fn, name):
+            return (f"{name} (task {number}) is wrong, and {task} builds on it: fix {name} "
+                    "first, rerun its cell, then this check")
+    return None
+
+
 def check_mse_gradient(mse_gradient) -> None:
     __tracebackhide__ = True
     task = "mse_gradient"
-    dw, db = _pair(call(mse_gradient, X, Y, 10.0, 10.0, task=task, name="mse_gradient"), task,
-                   "mse_gradient(x, y, 10, 10)")
-    exp_dw, exp_db = ref.mse_gradient(X, Y, 10.0, 10.0)
-    got = np.array([dw, db])
-    if not np.allclose(got, [exp_dw, exp_db], rtol=1e-6, atol=1e-9):
+    for data, w, b, expected in GRADIENT_CASES:
+        x, y = _arrays(data)
+        what = f"mse_gradient(x, y, {w}, {b}) on {data}"
+        got = _pair(call(mse_gradient, x, y, w, b, task=task, name="mse_gradient"), task, what)
+        if _close(got, expected):
+            continue
+        exp_dw, exp_db = expected
+        n = len(x)
         hint = ("with e = w*x + b - y (prediction minus target): dL/dw = 2 * mean(e * x) and "
                 "dL/db = 2 * mean(e)")
-        if np.allclose(got, [-exp_dw, -exp_db]):
+        if _close(got, (-exp_dw, -exp_db)):
             hint = ("sign error: differentiate with e = prediction - target (w*x + b - y); "
                     "y - prediction flips both gradients, and descent would climb")
-        elif np.allclose(got, [exp_dw / 2, exp_db / 2]):
+        elif _close(got, (exp_dw / 2, exp_db / 2)):
             hint = "the factor 2 from differentiating the square is missing"
-        elif np.allclose(got, [exp_dw * len(X), exp_db * len(X)]):
+        elif _close(got, (exp_dw * n, exp_db * n)):
             hint = "the loss is the MEAN squared error: average over the samples, do not sum"
-        elif np.allclose(got, [exp_db, exp_dw]):
+        elif _close(got, (exp_db, exp_dw)):
             hint = "the two gradients are swapped: return (dL/dw, dL/db)"
-        elif np.isclose(db, exp_db):
+        elif _close(got[1], exp_db):
             hint = "dL/db is right; dL/dw needs the extra factor x: 2 * mean(e * x)"
-        fail(task, "gradient at w = b = 10 on the points of Y = 2X - 1 is wrong",
-             np.array([exp_dw, exp_db]), got, hint)
-    for w, b in ((2.0, -1.0), (3.0, -1.0), (-0.5, 4.0)):
-        got = _pair(call(mse_gradient, X, Y, w, b, task=task, name="mse_gradient"), task,
-                    f"mse_gradient(x, y, {w}, {b})")
-        expect_close(got, ref.mse_gradient(X, Y, w, b), task, f"gradient at w={w}, b={b}",
-                     "at the true line w=2, b=-1 both gradients must be 0")
-    passed(task, "dL/dw = 115.67 and dL/db = 46 at the start of the course's run")
+        fail(task, f"{what} is wrong", np.array(expected), np.array(got), hint)
+    passed(task, "dL/dw = 115.67 and dL/db = 46 at the start of the course's run; "
+           "0 at the true line")
 
 
 def check_step(step) -> None:
     __tracebackhide__ = True
     task = "step"
-    for w, b, lr in ((10.0, 10.0, 0.09), (3.0, -1.0, 0.05), (0.0, 0.0, 0.1), (-2.0, 5.0, 0.01)):
-        got = np.array(_pair(call(step, X, Y, w, b, lr, task=task, name="step"), task,
-                             f"step(x, y, {w}, {b}, {lr})"))
-        expected = np.array(ref.step(X, Y, w, b, lr))
-        if np.allclose(got, expected):
+    for data, w, b, lr, expected in STEP_CASES:
+        x, y = _arrays(data)
+        what = f"step(x, y, {w}, {b}, {lr}) on {data}"
+        got = _pair(call(step, x, y, w, b, lr, task=task, name="step"), task, what)
+        if _close(got, expected):
             continue
-        new_w = expected[0]
-        stale = np.array([new_w, b - lr * ref.mse_gradient(X, Y, new_w, b)[1]])
         hint = ("w - lr * dL/dw and b - lr * dL/db, with both gradients computed at the "
-                "current (w, b); from (10, 10) with lr 0.09 the step lands at (-0.41, 5.86)")
-        if np.allclose(got, stale):
+                "current (w, b) and the learning rate lr you are given; from (10, 10) with lr "
+                "0.09 the step lands at (-0.41, 5.86)")
+        earlier = _fix_first(step, task, ((1, "mse_gradient"),))
+        if earlier:
+            hint = earlier
+        elif (w, b, lr) == (10.0, 10.0, 0.09) and _close(got, STALE_STEP):
             hint = ("b was updated with a gradient computed after w had already changed: "
                     "compute dL/dw and dL/db first, at the old (w, b), then update both")
-        elif np.allclose(got, [2 * w - expected[0], 2 * b - expected[1]]):
+        elif _close(got, (2 * w - expected[0], 2 * b - expected[1])):
             hint = "you moved uphill: subtract lr * gradient"
-        fail(task, f"(w, b) after one step from w={w}, b={b}, lr={lr} is wrong", expected, got,
-             hint)
+        fail(task, f"{what} is wrong", np.array(expected), np.array(got), hint)
     passed(task, "one step from (10, 10) lands at (-0.41, 5.86), as in the course's run")
 
 
@@ -81,62 +199,121 @@ def _history(value, task, what, epochs):
     return arr
 
 
+def _expect_rows(got, rows, task, what, hint, earlier):
+    """Compare the rows ``{index: (w, b, loss)}`` of a history."""
+    __tracebackhide__ = True
+    for k, expected in rows.items():
+        if not _close(got[k], expected):
+            if k == 0:
+                hint = ("row 0 is the start: the (w, b) you are given and the loss there, "
+                        "recorded before the first update")
+            else:
+                hint = earlier() or hint
+            fail(task, f"row {k} of {what} is wrong", np.array(expected), got[k], hint)
+
+
 def check_gradient_descent(gradient_descent) -> None:
     __tracebackhide__ = True
     task = "gradient_descent"
-    what = "gradient_descent(x, y, 10, 10, 0.09, 50)"
-    got = _history(call(gradient_descent, X, Y, 10.0, 10.0, 0.09, 50, task=task,
-                        name="gradient_descent"), task, what, 50)
-    expected = ref.gradient_descent(X, Y, 10.0, 10.0, 0.09, 50)
-    expect_close(got[0], expected[0], task, "row 0 (the start: w, b and the loss before any step)",
-                 "row 0 is (10, 10, 715.67): record the starting point before the first update")
-    if np.allclose(got[:-1], expected[1:], rtol=1e-6):
-        fail(task, "the rows are shifted by one epoch", expected[1], got[0],
+    def earlier():
+        return _fix_first(gradient_descent, task, ((1, "mse_gradient"), (2, "step")))
+
+    hint = ("each epoch: one step(...) on all the data with the learning rate lr, then append "
+            "(w, b, loss) with the loss computed at the new (w, b)")
+    what = "gradient_descent(x, y, 10, 10, 0.09, 50) on the line"
+    got = _history(call(gradient_descent, np.array(X), np.array(Y), 10.0, 10.0, 0.09, 50,
+                        task=task, name="gradient_descent"), task, what, 50)
+    if _close(got[0], RUN_ROWS[1]):
+        fail(task, "the rows are shifted by one epoch", np.array(RUN_ROWS[0]), got[0],
              "append the start (w, b, loss) first, then one row after every update")
-    expect_close(got, expected, task, f"the history of {what}",
-                 "each epoch: one step(...) on all the data, then append (w, b, loss) with the "
-                 "loss computed at the new (w, b)", rtol=1e-6, atol=1e-9)
+    _expect_rows(got, RUN_ROWS, task, what, hint, earlier)
+    x2, y2 = _arrays("the five points")
+    what = "gradient_descent(x, y, -1, 0.5, 0.05, 4) on the five points"
+    got = _history(call(gradient_descent, x2, y2, -1.0, 0.5, 0.05, 4, task=task,
+                        name="gradient_descent"), task, what, 4)
+    _expect_rows(got, dict(enumerate(SHORT_RUN)), task, what,
+                 "start from the (w, b) you are given (not 10, 10) and use the learning rate lr",
+                 earlier)
+    what = "gradient_descent(x, y, 2, -0.5, 0.05, 0) on the five points"
+    got = _history(call(gradient_descent, x2, y2, 2.0, -0.5, 0.05, 0, task=task,
+                        name="gradient_descent"), task, what, 0)
+    _expect_rows(got, dict(enumerate(NO_EPOCHS)), task, what, hint, earlier)
     passed(task, "715.67 at the start; after 50 epochs w = 1.98, b = -0.94")
 
 
 def check_batches(iterations_per_epoch, make_batches) -> None:
     __tracebackhide__ = True
     task = "batches"
-    for n, size in ((10, 4), (10, 5), (1000, 32), (7, 1), (5, 8)):
+    for n, size, expected in ITERATION_CASES:
         got = call(iterations_per_epoch, n, size, task=task, name="iterations_per_epoch")
-        expected = ref.iterations_per_epoch(n, size)
-        if got != expected:
-            hint = "round UP: the last, smaller batch is an iteration too (math.ceil)"
-            fail(task, f"iterations_per_epoch({n}, {size}) is wrong", expected, got, hint)
-    batches = call(make_batches, 10, 4, np.random.default_rng(0), task=task, name="make_batches")
-    sizes = [len(batch) for batch in batches]
-    if sizes != [4, 4, 2]:
-        fail(task, "10 samples in batches of 4 should give batch sizes [4, 4, 2]", [4, 4, 2],
-             sizes, "keep the leftover samples as a last, smaller batch")
-    joined = np.concatenate([np.asarray(batch) for batch in batches])
-    if sorted(joined.tolist()) != list(range(10)):
-        fail(task, "every sample index 0..9 must appear exactly once per epoch",
-             list(range(10)), sorted(joined.tolist()), "split one permutation of the indices")
-    if joined.tolist() == list(range(10)):
-        fail(task, "the batches were not shuffled", "a permutation of 0..9", joined.tolist(),
+        if not isinstance(got, numbers.Integral) or isinstance(got, bool):
+            fail(task, f"iterations_per_epoch({n}, {size}) should return an int", expected,
+                 got, "math.ceil(...) returns an int; np.ceil returns a float")
+        if int(got) != expected:
+            fail(task, f"iterations_per_epoch({n}, {size}) is wrong", expected, int(got),
+                 "round UP: the last, smaller batch is an iteration too (math.ceil)")
+    for seed, n, size, first, second in BATCH_CASES:
+        rng = np.random.default_rng(seed)
+        for call_number, expected in ((1, first), (2, second)):
+            what = (f"make_batches({n}, {size}, rng) with rng = np.random.default_rng({seed})"
+                    + (", called a second time with the same rng" if call_number == 2 else ""))
+            batches = call(make_batches, n, size, rng, task=task, name="make_batches")
+            _expect_batches(batches, expected, n, size, task, what)
+    passed(task, "10 samples, batch 4 -> 3 iterations per epoch (4 + 4 + 2), shuffled by the "
+           "rng you are given")
+
+
+def _expect_batches(batches, expected, n, size, task, what):
+    __tracebackhide__ = True
+    if not isinstance(batches, (list, tuple)):
+        fail(task, f"{what} should return a list of index arrays", "list",
+             type(batches).__name__, "collect the batches in a list and return it")
+    arrays = [np.asarray(batch) for batch in batches]
+    if any(a.ndim != 1 or (a.size and a.dtype.kind not in "iu") for a in arrays):
+        fail(task, f"{what}: every batch should be a 1-D array of integer indices",
+             hint="slice the permuted indices: order[i:i + batch_size]")
+    sizes = [a.size for a in arrays]
+    expected_sizes = [len(batch) for batch in expected]
+    if sizes != expected_sizes:
+        fail(task, f"{what}: the batch sizes are wrong", expected_sizes, sizes,
+             f"consecutive batches of {size}, and the leftover samples as a last, smaller batch "
+             "(no empty batch)")
+    joined = [int(i) for a in arrays for i in a.tolist()]
+    if sorted(joined) != list(range(n)):
+        fail(task, f"{what}: every sample index 0..{n - 1} must appear exactly once per epoch",
+             list(range(n)), sorted(joined), "split one permutation of the indices")
+    if joined == list(range(n)):
+        fail(task, f"{what}: the batches were not shuffled", "a permutation", joined,
              "use rng.permutation(n_samples) to shuffle before splitting")
-    passed(task, "10 samples, batch 4 -> 3 iterations per epoch (4 + 4 + 2)")
+    if [a.tolist() for a in arrays] != expected:
+        fail(task, f"{what} is not the rng's shuffle", expected, [a.tolist() for a in arrays],
+             "shuffle with the generator you are given, once per call: "
+             "order = rng.permutation(n_samples); do not make a new generator or use np.random")
 
 
 def check_momentum_descent(momentum_descent) -> None:
     __tracebackhide__ = True
     task = "momentum_descent"
-    what = "momentum_descent(x, y, 10, 10, 0.01, 0.9, 30)"
-    got = _history(call(momentum_descent, X, Y, 10.0, 10.0, 0.01, 0.9, 30, task=task,
-                        name="momentum_descent"), task, what, 30)
-    expected = ref.momentum_descent(X, Y, 10.0, 10.0, 0.01, 0.9, 30)
-    plain = ref.gradient_descent(X, Y, 10.0, 10.0, 0.01, 30)
-    if np.allclose(got, plain):
-        fail(task, "this is plain gradient descent: the velocity is not used", expected[-1],
-             got[-1], "v = momentum * v - lr * gradient, then w = w + v (same for b)")
-    expect_close(got[:2], expected[:2], task, "the first two rows",
-                 "velocities start at 0, so the first step is the same as plain gradient descent")
-    expect_close(got, expected, task, f"the history of {what}",
-                 "keep one velocity for w and one for b across epochs: "
-                 "v = momentum * v - lr * gradient; w = w + v", rtol=1e-6, atol=1e-9)
+    def earlier():
+        return _fix_first(momentum_descent, task, ((1, "mse_gradient"),))
+
+    hint = ("keep one velocity for w and one for b across epochs, both starting at 0: "
+            "v = momentum * v - lr * gradient; w = w + v")
+    what = "momentum_descent(x, y, 10, 10, 0.01, 0.9, 30) on the line"
+    got = _history(call(momentum_descent, np.array(X), np.array(Y), 10.0, 10.0, 0.01, 0.9, 30,
+                        task=task, name="momentum_descent"), task, what, 30)
+    if _close(got[30], PLAIN_ROW_30):
+        fail(task, "this is plain gradient descent: the velocity is not used or not kept",
+             np.array(MOMENTUM_ROWS[30]), got[30], hint)
+    _expect_rows(got, MOMENTUM_ROWS, task, what, hint, earlier)
+    x2, y2 = _arrays("the five points")
+    what = "momentum_descent(x, y, 1, -1, 0.04, 0.5, 5) on the five points"
+    got = _history(call(momentum_descent, x2, y2, 1.0, -1.0, 0.04, 0.5, 5, task=task,
+                        name="momentum_descent"), task, what, 5)
+    if _close(got[5], PLAIN_SHORT_LAST):
+        fail(task, f"{what} is plain gradient descent: the velocity is not used or not kept",
+             np.array(MOMENTUM_SHORT[5]), got[5], hint)
+    _expect_rows(got, dict(enumerate(MOMENTUM_SHORT)), task, what,
+                 "start from the (w, b) you are given and use the lr and momentum you are "
+                 "given (here 0.04 and 0.5); " + hint, earlier)
     passed(task, "momentum reaches a low loss in far fewer epochs at lr = 0.01")

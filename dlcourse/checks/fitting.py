@@ -94,6 +94,26 @@ _ADAM_DEFAULTS = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": Fa
                   "global_clipnorm": None, "use_ema": False}
 
 
+def loss_name(loss) -> str:
+    """The compiled loss (as ``get_compile_config()["loss"]`` serialises it) as one name;
+    a SparseCategoricalCrossentropy object counts only with its default settings."""
+    if isinstance(loss, str):
+        return {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy"}.get(loss, loss)
+    if isinstance(loss, dict):
+        config = loss.get("config")
+        if loss.get("class_name") == "function" and isinstance(config, str):
+            return config
+        if loss.get("class_name") == "SparseCategoricalCrossentropy" and isinstance(config, dict):
+            changed = {k: v for k, v in config.items() if k in ("from_logits", "ignore_class",
+                                                                "reduction")
+                       and v != {"from_logits": False, "ignore_class": None,
+                                 "reduction": "sum_over_batch_size"}[k]}
+            return "sparse_categorical_crossentropy" if not changed else (
+                f"SparseCategoricalCrossentropy({changed})")
+        return str(loss.get("class_name"))
+    return type(loss).__name__
+
+
 def _layout_hint(want: list[str], got: list[str], kwargs: dict) -> str:
     dense_at = [i for i, step in enumerate(got) if step.startswith("Dense")]
     first_dense = dense_at[0] if dense_at else len(got)
@@ -158,13 +178,29 @@ def _check_compile(model, task: str) -> None:
     config = model.get_compile_config() or {}
     if config.get("weighted_metrics") or config.get("loss_weights"):
         fail(task, "compile with loss and metrics only: no weighted_metrics or loss_weights")
+    loss = loss_name(config.get("loss"))
+    if loss != "sparse_categorical_crossentropy":
+        fail(task, "wrong loss", "sparse_categorical_crossentropy", loss,
+             'compile with loss="sparse_categorical_crossentropy": integer labels 0..K-1 and '
+             "a softmax output (probabilities, not logits)")
+    metrics = [m if isinstance(m, str) else (m or {}).get("config", {}).get("name")
+               for m in config.get("metrics") or []]
+    if metrics != ["accuracy"]:
+        fail(task, "the model should report the loss and accuracy, nothing else",
+             ["accuracy"], metrics, 'compile with metrics=["accuracy"]; it appears in the '
+             "history as history.history['accuracy'] and ['val_accuracy']")
 
 
 def _check_outputs(model, task: str, shown: str) -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(16, model.input_shape[-1])).astype("float32")
     y = rng.integers(0, model.output_shape[-1], size=16)
-    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    try:
+        logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    except Exception as exc:  # a loss or metric that does not fit integer labels
+        fail(task, f"build_model({shown}): evaluating the model on integer labels 0..K-1 "
+             f"raised {type(exc).__name__}", hint='compile with loss='
+             '"sparse_categorical_crossentropy" and metrics=["accuracy"]')
     if sorted(logs) != ["accuracy", "loss"]:
         fail(task, "the model should report the loss and accuracy, nothing else",
              ["accuracy", "loss"], sorted(logs), 'compile with metrics=["accuracy"]; it '
@@ -265,7 +301,8 @@ def _check_fit_call(args: dict, data: dict, epochs: int, callbacks: list, task: 
     if args.get("verbose") is not False and args.get("verbose") != 0:
         fail(task, "training should be silent", 0, args.get("verbose"), "verbose=0")
     given = args.get("callbacks")
-    if list(given or []) != callbacks or any(a is not b for a, b in zip(given or [], callbacks)):
+    if list(given or []) != callbacks or any(
+            a is not b for a, b in zip(given or [], callbacks, strict=False)):
         fail(task, "model.fit should get exactly the callbacks passed to fit_variant",
              [type(c).__name__ for c in callbacks], [type(c).__name__ for c in given or []],
              "model.fit(..., callbacks=list(callbacks))")

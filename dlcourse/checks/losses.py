@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import types
 
 import numpy as np
 
@@ -66,23 +67,64 @@ def _expect(got, expected, task, what, hint, wrong=()):
     fail(task, f"{what} is wrong", expected, value, hint)
 
 
+LIBRARIES = ("keras", "tensorflow", "tf_keras", "sklearn", "torch", "jax")
+
+
+def _library_used(fn) -> str | None:
+    """The loss library an answer (or a helper it defines) calls, if any."""
+    seen, todo = set(), [fn]
+    while todo:
+        fn = todo.pop()
+        code = getattr(fn, "__code__", None)
+        if code is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        names, codes = set(), [code]
+        while codes:
+            code = codes.pop()
+            names.update(code.co_names)
+            codes += [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        namespace = getattr(fn, "__globals__", {})
+        for name in names:
+            value = namespace.get(name)
+            origin = value.__name__ if isinstance(value, types.ModuleType) else getattr(
+                value, "__module__", None)
+            for root in (name.split(".")[0], str(origin).split(".")[0]):
+                if root in LIBRARIES:
+                    return root
+            if isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+                todo.append(value)
+    return None
+
+
+def _numpy_only(task: str, **functions) -> None:
+    __tracebackhide__ = True
+    for name, fn in functions.items():
+        library = _library_used(fn)
+        if library:
+            fail(task, f"{name} calls {library}: this lab asks you to write every loss in "
+                 "NumPy", hint="use NumPy operations only (np.mean, np.sum, np.log, np.clip, "
+                 "...): answers that call a library's loss get no marks")
+
+
 def check_regression_losses(sse, mse, mae) -> None:
     __tracebackhide__ = True
     task = "sse_mse_mae"
+    _numpy_only(task, sse=sse, mse=mse, mae=mae)
     n = len(toy.TIPS)
-    got = call(sse, toy.TIPS, TIPS_PRED, task=task, name="sse")
+    got = call(sse, toy.TIPS.copy(), TIPS_PRED.copy(), task=task, name="sse")
     _expect(got, 76.0, task, "sse(tips, 10) (the squared residuals 4+9+9+4+25+25)",
             "square each residual (actual - predicted), then add them up",
             [(0.0, "the residuals cancel out: square them before adding"),
              (76.0 / n, "SSE is a sum: do not divide by the number of samples"),
              (20.0, "that is the sum of absolute residuals; SSE squares them")])
-    got = call(mse, toy.TIPS, TIPS_PRED, task=task, name="mse")
+    got = call(mse, toy.TIPS.copy(), TIPS_PRED.copy(), task=task, name="mse")
     _expect(got, 76.0 / n, task, "mse(tips, 10) = 76/6",
             "MSE is the mean of the squared residuals: np.mean((y_true - y_pred) ** 2)",
             [(76.0, "you returned the sum of squares: the MSE divides it by n (use np.mean)"),
              (0.0, "the residuals cancel out: square them before averaging"),
              (math.sqrt(76.0 / n), "no square root in the MSE (that would be the RMSE)")])
-    got = call(mae, toy.TIPS, TIPS_PRED, task=task, name="mae")
+    got = call(mae, toy.TIPS.copy(), TIPS_PRED.copy(), task=task, name="mae")
     _expect(got, 20.0 / n, task, "mae(tips, 10) = 20/6",
             "MAE is the mean of the absolute residuals: np.mean(np.abs(y_true - y_pred))",
             [(20.0, "you returned the sum of |residuals|: the MAE divides it by n"),
@@ -122,6 +164,7 @@ def _earlier_mse_is_wrong(rmse) -> bool:
 def check_rmse_huber(rmse, huber) -> None:
     __tracebackhide__ = True
     task = "rmse_huber"
+    _numpy_only(task, rmse=rmse, huber=huber)
     n = len(toy.TIPS)
     cases = [("rmse(tips, 10) = sqrt(76/6)", (toy.TIPS, TIPS_PRED), math.sqrt(76.0 / n))]
     cases += [(f"rmse on {label}", case, value) for label, case, *_, value in REGRESSION]
@@ -174,6 +217,7 @@ def check_rmse_huber(rmse, huber) -> None:
 def check_binary_crossentropy(binary_crossentropy) -> None:
     __tracebackhide__ = True
     task = "binary_crossentropy"
+    _numpy_only(task, binary_crossentropy=binary_crossentropy)
     cases = (
         ("binary_crossentropy([1, 0, 1, 0], [0.9, 0.2, 0.6, 0.4])",
          np.array([1.0, 0.0, 1.0, 0.0]), np.array([0.9, 0.2, 0.6, 0.4]), 0.3375388286260044,
@@ -227,6 +271,8 @@ def check_categorical(categorical_crossentropy, sparse_categorical_crossentropy)
 def _check_categorical(categorical_crossentropy, sparse_categorical_crossentropy) -> None:
     __tracebackhide__ = True
     task = "categorical_crossentropy"
+    _numpy_only(task, categorical_crossentropy=categorical_crossentropy,
+                sparse_categorical_crossentropy=sparse_categorical_crossentropy)
     labels = np.array([0, 1, 2, 1])
     onehot = np.eye(3)[labels]
     p = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4], [0.5, 0.25, 0.25]])
@@ -301,6 +347,7 @@ GRID = np.linspace(0, 20, 201)
 def check_best_constant(best_constant) -> None:
     __tracebackhide__ = True
     task = "best_constant"
+    _numpy_only(task, best_constant=best_constant)
     cases = (
         ("tips + $50 outlier, loss charging |e| / 2 (best: the median, 12)", TIPS_OUTLIER,
          _pinball(0.5), GRID, 12.0, {0.0: "you returned the worst candidate: use np.argmin, "

@@ -87,7 +87,8 @@ def check_scale_features(scale_features) -> None:
                 fail(task, f"{what} holds NaN or inf {shown}", exp, got,
                      "a column that is constant in the training set has standard deviation 0:"
                      " divide it by 1 instead (StandardScaler does), so it becomes 0")
-        if not (np.array_equal(train_in, np.array(train)) and np.array_equal(test_in, np.array(test))):
+        unchanged = np.array_equal(train_in, train) and np.array_equal(test_in, test)
+        if not unchanged:
             fail(task, "scale_features modified the arrays it was given",
                  hint="return new arrays instead of scaling in place (no -= or /= on the inputs)")
         if not np.allclose(train_s, exp_train, atol=1e-6, rtol=1e-6):
@@ -107,8 +108,9 @@ def _train_hint(train: np.ndarray, got: np.ndarray) -> str:
     """Name the likely mistake behind wrong scaled training values."""
     varying = train.std(axis=0) > 0
     if not np.allclose(got.mean(axis=0), 0, atol=1e-6):
-        return ("every scaled training column should have mean 0: fit the scaler on X_train "
-                "only (fitting on train + test shifts the mean)")
+        return ("every scaled training column should have mean 0: subtract each column's "
+                "mean over X_train (axis=0), and fit on X_train only (fitting on train + test "
+                "shifts the mean)")
     if not np.allclose(got[:, ~varying], 0, atol=1e-6):
         return "a column constant in the training set should become 0"
     n = len(train)
@@ -137,7 +139,7 @@ def _check_architecture(model, n: int, task: str, keras) -> None:
              type(model).__name__)
     kinds = [type(layer).__name__ for layer in model.layers]
     if kinds != ["Dense", "Dense", "Dense"]:
-        fail(task, "the layers should be exactly three Dense layers, in this order", 
+        fail(task, "the layers should be exactly three Dense layers, in this order",
              ["Dense", "Dense", "Dense"], kinds,
              "keras.Input is not a layer; add no Dropout, normalisation or activation layers")
     units = [layer.units for layer in model.layers]
@@ -152,6 +154,20 @@ def _check_architecture(model, n: int, task: str, keras) -> None:
              "sigmoid or softmax squash the output into (0, 1); a price is not a probability")
     if not all(layer.use_bias for layer in model.layers):
         fail(task, "every Dense layer should have a bias", hint="leave use_bias at its default")
+    regularized = [i for i, layer in enumerate(model.layers)
+                   if any(getattr(layer, name, None) is not None for name in
+                          ("kernel_regularizer", "bias_regularizer", "activity_regularizer"))]
+    if regularized:
+        fail(task, "the Dense layers should have no regularizer", [], regularized,
+             "regularisation is lab 09's topic; here give Dense only units and activation")
+    options = [(type(layer.kernel_initializer).__name__, type(layer.bias_initializer).__name__,
+                layer.kernel_constraint, layer.bias_constraint, layer.trainable)
+               for layer in model.layers]
+    if options != [("GlorotUniform", "Zeros", None, None, True)] * 3:
+        fail(task, "leave the Dense layers' other options at their defaults",
+             "(kernel initializer, bias initializer, kernel constraint, bias constraint, "
+             "trainable) = ('GlorotUniform', 'Zeros', None, None, True) for every layer",
+             options, "give Dense only its units and activation")
     if tuple(model.input_shape) != (None, n):
         fail(task, f"build_model({n}) should take {n} input features", (None, n),
              model.input_shape, "start with keras.Input(shape=(n_features,))")

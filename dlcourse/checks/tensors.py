@@ -20,7 +20,7 @@ def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-6) -> bool:
     if got.shape != expected.shape:
         return False
     return all(abs(g - e) <= atol + rtol * abs(e)
-               for g, e in zip(got.ravel().tolist(), expected.ravel().tolist()))
+               for g, e in zip(got.ravel().tolist(), expected.ravel().tolist(), strict=True))
 
 
 def expect_close(got, expected, task: str, what: str, hint: str | None = None,

@@ -77,12 +77,13 @@ def collect(lab: Lab, folder: Path) -> tuple[list[str], dict[str, str]]:
             continue
         try:
             nb = nbformat.read(file, as_version=4)
+        except Exception as exc:  # any unreadable upload is reported, never fatal
+            rejected[file.name] = f"not a readable notebook ({type(exc).__name__})"
+            continue
+        try:
             subs.write_submission(submission_path(lab.root, lab, student), nb, release)
         except ValueError as exc:  # graded cells that cannot be matched to the release
             rejected[file.name] = str(exc)
-            continue
-        except Exception as exc:  # any unreadable upload is reported, never fatal
-            rejected[file.name] = f"not a readable notebook ({type(exc).__name__})"
             continue
         collected.append(student)
     return collected, rejected

@@ -11,9 +11,10 @@ from __future__ import annotations
 import html
 import re
 
+import nbformat
 from nbconvert.preprocessors import Preprocessor
 
-from dlcourse.grading.submissions import HIDDEN_MARKERS, is_test, region
+from dlcourse.grading.submissions import HIDDEN_MARKERS, is_answer, is_test, region
 
 HIDDEN_FAILED = "A hidden test failed: check your answer against every case the task describes."
 TIMED_OUT = "This cell ran past its time limit and was stopped."
@@ -38,9 +39,10 @@ def redact_paths(text: str) -> str:
     return _PATH.sub("<path>", text)
 
 
-def _error(ename: str, evalue: str) -> dict:
+def _error(ename: str, evalue: str):
     text = f"{ename}: {evalue}" if evalue else ename
-    return {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [text]}
+    return nbformat.from_dict(
+        {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [text]})
 
 
 def _failing_line(output) -> int | None:
@@ -87,10 +89,15 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
-def leaks(feedback_html: str, source_nb, paths: tuple[str, ...] = ()) -> list[str]:
+def leaks(feedback_html: str, source_nb, paths: tuple[str, ...] = (),
+          submitted_nb=None) -> list[str]:
     """What a feedback page reveals that it must not: hidden-test lines, the answer key,
-    paths of the grading machine."""
+    paths of the grading machine. What the student wrote themselves does not count."""
     text = html.unescape(re.sub(r"<[^>]+>", "", feedback_html))
+    if submitted_nb is not None:
+        for cell in submitted_nb.cells:
+            if is_answer(cell):
+                text = text.replace(cell.source.strip(), "")
     found = []
     for cell in source_nb.cells:
         if not is_test(cell):

@@ -76,8 +76,12 @@ def generate(api, lab_id: str) -> None:
 def autograde(api, lab_id: str, student: str) -> None:
     with grader_environment():
         result = api.autograde(lab_id, student, force=True, create=True)
-    if not result.get("success") and "DeadKernelError" in (result.get("log") or ""):
+    log = result.get("log") or ""
+    if not result.get("success") and "DeadKernelError" in log:
         raise SubmissionCrashed(f"{student}'s {lab_id} crashed its kernel; it was not graded")
+    if not result.get("success") and "CellTimeoutError" in log:
+        raise SubmissionCrashed(f"{student}'s {lab_id} ran past its time limit and did not stop "
+                                "when interrupted; its sandbox was ended and it was not graded")
     _check(result, f"autograde {lab_id} for {student}")
 
 

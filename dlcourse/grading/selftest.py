@@ -141,14 +141,14 @@ def _check_gaming(lab: Lab, box: ScratchCourse, source, release, quick,
         detail = f"{got:g}/{best:g}" + (f", full marks on {kept}" if kept else "")
         result.add(f"gaming mutant '{mutant.answer.name}' loses points", ok, detail)
     for wrong in wrong_answers:
-        scores = box.grade(f"wrong-{wrong.name}",
-                           subs.with_wrong_answer(quick, source, wrong))
+        submitted = subs.with_wrong_answer(quick, source, wrong)
+        scores = box.grade(f"wrong-{wrong.name}", submitted)
         got, best = _total(scores)
         lost = _lost(scores)
         missing = [cell for cell in wrong.loses if cell not in lost]
         ok = got < best and not missing
         found = leaks(box.feedback(f"wrong-{wrong.name}"), source,
-                      (str(box.root), str(lab.root)))
+                      (str(box.root), str(lab.root)), submitted)
         if found:
             leaked[wrong.name] = found
         detail = f"{got:g}/{best:g}, lost {lost}"

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-from dlcourse.datasets.toy import LINE_X, LINE_Y
 from answer_key.losses import mse
+from dlcourse.datasets.toy import LINE_X, LINE_Y
 
 # The course's worked example: fit Y = 2X - 1 from w = b = 10 with learning rate 0.09.
 SEED_X, SEED_Y = LINE_X, LINE_Y

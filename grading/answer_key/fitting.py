@@ -192,6 +192,26 @@ def layout(model) -> list[str]:
     return [step for step in steps if step]
 
 
+def loss_name(loss) -> str:
+    """The compiled loss (as ``get_compile_config()["loss"]`` serialises it) as one name;
+    a SparseCategoricalCrossentropy object counts only with its default settings."""
+    if isinstance(loss, str):
+        return {"SparseCategoricalCrossentropy": "sparse_categorical_crossentropy"}.get(loss, loss)
+    if isinstance(loss, dict):
+        config = loss.get("config")
+        if loss.get("class_name") == "function" and isinstance(config, str):
+            return config
+        if loss.get("class_name") == "SparseCategoricalCrossentropy" and isinstance(config, dict):
+            changed = {k: v for k, v in config.items() if k in ("from_logits", "ignore_class",
+                                                                "reduction")
+                       and v != {"from_logits": False, "ignore_class": None,
+                                 "reduction": "sum_over_batch_size"}[k]}
+            return "sparse_categorical_crossentropy" if not changed else (
+                f"SparseCategoricalCrossentropy({changed})")
+        return str(loss.get("class_name"))
+    return type(loss).__name__
+
+
 _ADAM_DEFAULTS = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False,
                   "weight_decay": None, "clipnorm": None, "clipvalue": None,
                   "global_clipnorm": None, "use_ema": False}
@@ -207,6 +227,7 @@ def compiled(model) -> dict:
         "optimizer": f"{type(optimizer).__module__}.{type(optimizer).__name__}",
         "changed": sorted(k for k, v in _ADAM_DEFAULTS.items() if settings.get(k) != v),
         "learning_rate": round(float(np.asarray(optimizer.learning_rate)), 9),
+        "loss": loss_name(config.get("loss")),
         "metrics": [m if isinstance(m, str) else m.get("config", {}).get("name")
                     for m in config.get("metrics") or []],
         "weighted_metrics": config.get("weighted_metrics"),

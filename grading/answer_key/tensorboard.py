@@ -237,10 +237,9 @@ def course_code_used(fn) -> list[str]:
 
 def _filled(cell) -> bool:
     try:
-        cell.cell_contents
+        return cell.cell_contents is not cell  # raises ValueError when empty
     except ValueError:
         return False
-    return True
 
 
 def _from_course(obj) -> bool:
