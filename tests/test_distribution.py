@@ -40,3 +40,8 @@ def test_the_wheel_holds_only_the_package():
 def test_public_callables_are_found():
     found = public_callables()
     assert "dlcourse.checks.core" in found["fail"]
+
+
+def test_no_release_mentions_the_answer_key():
+    for notebook in sorted((ROOT / "labs").glob("*/*.ipynb")):
+        assert "answer_key" not in notebook.read_text(), notebook

@@ -56,5 +56,6 @@ def test_honest_code_is_not_flagged():
               "class Stop(keras.callbacks.Callback):\n"
               "    def on_epoch_end(self, epoch, logs=None):\n"
               "        self.model.stop_training = True\n"
-              "path = 'logs/run-1'\n")
+              "path = 'logs/run-1'\nrun = f'{path}/run-{3}'\nwith open('notes.txt') as f:\n"
+              "    pass\n")
     assert integrity.scan_source(honest) == []

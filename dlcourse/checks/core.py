@@ -70,6 +70,25 @@ def as_array(value, task: str, what: str) -> np.ndarray:
         fail(task, f"{what} should be numeric array-like, got {type(value).__name__}")
 
 
+def close(got, expected, atol: float = 1e-6, rtol: float = 1e-6) -> bool:
+    """Same shape and every element close (NaN equals NaN), in plain Python arithmetic, so
+    an answer that patched NumPy's comparisons cannot fool a check."""
+    try:
+        got = np.array(got, dtype=float, subok=False)
+    except (TypeError, ValueError):
+        return False
+    expected = np.array(expected, dtype=float, subok=False)
+    if got.shape != expected.shape:
+        return False
+    for g, e in zip(got.ravel().tolist(), expected.ravel().tolist(), strict=True):
+        if g != g or e != e:  # NaN
+            if not (g != g and e != e):
+                return False
+        elif g != e and not abs(g - e) <= atol + rtol * abs(e):
+            return False
+    return True
+
+
 def expect_close(got, expected, task: str, what: str, hint: str | None = None,
                  atol: float = 1e-6, rtol: float = 1e-6) -> None:
     """Check shape then values of an array-like result."""
@@ -79,5 +98,5 @@ def expect_close(got, expected, task: str, what: str, hint: str | None = None,
     if arr.shape != expected.shape:
         fail(task, f"{what} has the wrong shape", f"shape {expected.shape}", f"shape {arr.shape}",
              hint)
-    if not np.allclose(arr, expected, atol=atol, rtol=rtol, equal_nan=True):
+    if not close(arr, expected, atol=atol, rtol=rtol):
         fail(task, f"{what} has the wrong values", expected, arr, hint)

@@ -11,29 +11,8 @@ import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import as_array, call, fail, passed
-
-
-def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-6) -> bool:
-    """Same shape and every element close, in plain Python (a patched NumPy cannot fool it)."""
-    got, expected = np.asarray(got, dtype=float), np.asarray(expected, dtype=float)
-    if got.shape != expected.shape:
-        return False
-    return all(abs(g - e) <= atol + rtol * abs(e)
-               for g, e in zip(got.ravel().tolist(), expected.ravel().tolist(), strict=True))
-
-
-def expect_close(got, expected, task: str, what: str, hint: str | None = None,
-                 atol: float = 1e-6, rtol: float = 1e-6) -> None:
-    """Check the shape, then the values of an array-like result."""
-    __tracebackhide__ = True
-    arr = as_array(got, task, what)
-    expected = np.asarray(expected, dtype=float)
-    if arr.shape != expected.shape:
-        fail(task, f"{what} has the wrong shape", f"shape {expected.shape}", f"shape {arr.shape}",
-             hint)
-    if not _close(arr, expected, rtol=rtol, atol=atol):
-        fail(task, f"{what} has the wrong values", expected, arr, hint)
+from dlcourse.checks.core import call, expect_close, fail, passed
+from dlcourse.checks.core import close as _close
 
 
 def _pair(result, task: str, name: str, what: str):
