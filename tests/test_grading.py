@@ -5,7 +5,6 @@ if its attack worked, so a score of 0 proves the sandbox stopped it.
 """
 
 import socket
-import time
 
 import nbformat
 import pytest
@@ -139,10 +138,9 @@ def test_an_interrupt_ignoring_answer_ends_its_sandbox(perceptron_box):
     box, _, solved = perceptron_box
     nb = subs.fill(solved, {"decision_line": "import signal\n"
                             "signal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"})
-    start = time.monotonic()
+    # Without the sandbox ending, nbgrader would record two time-outs and grade the rest.
     with pytest.raises(SubmissionCrashed, match="did not stop when interrupted"):
         box.grade("spinner", nb)
-    assert time.monotonic() - start < 15 + sandbox.GRACE_S + 30
     assert sum(_by_id(box.grade("next-student", solved)).values()) == 10
 
 
