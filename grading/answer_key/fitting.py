@@ -160,6 +160,8 @@ def _activation(fn) -> str:
     return "" if name == "linear" else name
 
 
+# The readers below repeat those of the visible check module on purpose: hidden tests must
+# not depend on code a submission can replace before they run (`check.layout = ...`).
 def layout(model) -> list[str]:
     """The model's layers as plain strings, activations folded out of Dense into their own
     step: ``["Dense(16, L2=0.003)", "relu", "Dropout(0.3)", ..., "Dense(3)", "softmax"]``."""

@@ -97,6 +97,8 @@ def best_run(run_dirs, tag: str = "epoch_loss", mode: str = "min"):
     return run_dirs[int(pick(finals))]
 
 
+# The readers below repeat those of the visible check module on purpose: hidden tests must
+# not depend on code a submission can replace before they run (`check.layout = ...`).
 # -- for hidden tests -----------------------------------------------------------------------
 
 @contextlib.contextmanager
