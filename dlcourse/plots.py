@@ -13,6 +13,29 @@ def _plt():
     return plt
 
 
+def epoch_axis(ax) -> None:
+    """Label ``ax``'s x-axis "epoch" with whole-number ticks (short runs otherwise get 0.5s)."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+
+
+def money_axis(axis, symbol: str = "$") -> None:
+    """Write an axis's ticks as money (``$1.2M``, ``$350k``) instead of a ``1e6`` offset."""
+    from matplotlib.ticker import FuncFormatter
+
+    def fmt(value, _pos):
+        size = abs(value)
+        if size >= 1e6:
+            return f"{symbol}{value / 1e6:g}M"
+        if size >= 1e3:
+            return f"{symbol}{value / 1e3:g}k"
+        return f"{symbol}{value:g}"
+
+    axis.set_major_formatter(FuncFormatter(fmt))
+
+
 def _history_dict(history) -> dict:
     """Accept a Keras History, its ``.history`` dict, or a DataFrame of epochs."""
     if hasattr(history, "history"):
@@ -40,7 +63,7 @@ def learning_curves(history, metrics=None, title: str = "Learning curves"):
         ax.plot(epochs, hist[metric], marker="o", ms=3, label="training")
         if f"val_{metric}" in hist:
             ax.plot(epochs, hist[f"val_{metric}"], marker="o", ms=3, label="validation")
-        ax.set_xlabel("epoch")
+        epoch_axis(ax)
         ax.set_ylabel(metric)
         ax.set_title(metric)
         ax.grid(alpha=0.3)
@@ -52,8 +75,9 @@ def learning_curves(history, metrics=None, title: str = "Learning curves"):
 
 def compare_histories(histories: dict, metric: str = "loss", marks: dict | None = None,
                       title: str = "Training (dashed) vs validation (solid)", cols: int = 4):
-    """One panel per named history on shared axes; ``marks`` maps a name to an epoch to
-    highlight (for example the best one)."""
+    """One panel per named history on a shared epoch axis; ``marks`` maps a name to an
+    epoch to highlight (for example the best one). Each panel's y-range holds both of its
+    curves whole."""
     plt = _plt()
     hists = {name: _history_dict(h) for name, h in histories.items()}
     missing = [n for n, h in hists.items() if metric not in h or f"val_{metric}" not in h]
@@ -61,8 +85,7 @@ def compare_histories(histories: dict, metric: str = "loss", marks: dict | None 
         raise ValueError(f"{missing} lack {metric!r} or 'val_{metric}'")
     rows = -(-len(hists) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.4 * rows), sharex=True,
-                             sharey=True, squeeze=False)
-    top = 1.5 * max(min(h[f"val_{metric}"]) for h in hists.values())
+                             squeeze=False)
     for ax, (name, h) in zip(axes.ravel(), hists.items(), strict=False):
         epochs = np.arange(1, len(h[metric]) + 1)
         ax.plot(epochs, h[metric], "--", color="tab:blue", label="training")
@@ -70,13 +93,16 @@ def compare_histories(histories: dict, metric: str = "loss", marks: dict | None 
         if marks and marks.get(name):
             ax.axvline(marks[name], color="grey", lw=0.8, ls=":", label=f"epoch {marks[name]}")
         ax.set_title(name)
-        ax.set_ylim(0, max(top, 1.1 * h[metric][0]))
+        finite = np.asarray([*h[metric], *h[f"val_{metric}"]], dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            ax.set_ylim(0, 1.05 * finite.max())
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     for ax in axes.ravel()[len(hists):]:
         ax.axis("off")
     for ax in axes[-1]:
-        ax.set_xlabel("epoch")
+        epoch_axis(ax)
     for ax in axes[:, 0]:
         ax.set_ylabel(metric)
     fig.suptitle(title)
@@ -179,14 +205,17 @@ def confusion_matrix(cm, class_names=None, title: str = "Confusion matrix"):
 
 
 def predicted_vs_actual(y_true, y_pred, units: str = "", title: str = "Predictions"):
-    """Predicted-vs-actual scatter with the ideal line, and residuals against predictions."""
+    """Predicted-vs-actual scatter with the ideal line, and residuals against predictions.
+
+    ``units="$"`` writes the axes as money ($350k, $1.2M)."""
     plt = _plt()
     y_true = np.asarray(y_true, dtype=float).reshape(-1)
     y_pred = np.asarray(y_pred, dtype=float).reshape(-1)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true has {y_true.size} values but y_pred has {y_pred.size}")
     residual = y_true - y_pred
-    suffix = f" [{units}]" if units else ""
+    money = units == "$"
+    suffix = f" [{units}]" if units and not money else ""
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
     left.scatter(y_true, y_pred, s=8, alpha=0.5)
     lo, hi = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
@@ -202,6 +231,9 @@ def predicted_vs_actual(y_true, y_pred, units: str = "", title: str = "Predictio
     right.set_title("Residuals")
     for ax in (left, right):
         ax.grid(alpha=0.3)
+    if money:
+        for axis in (left.xaxis, left.yaxis, right.xaxis, right.yaxis):
+            money_axis(axis)
     fig.suptitle(title)
     fig.tight_layout()
     return fig

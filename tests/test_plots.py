@@ -40,11 +40,42 @@ def test_image_grid_marks_wrong_predictions_red():
 
 
 def test_predicted_vs_actual_has_residual_panel():
-    fig = plots.predicted_vs_actual([1, 2, 3], [[1.1], [1.9], [3.2]], units="$")
+    fig = plots.predicted_vs_actual([1, 2, 3], [[1.1], [1.9], [3.2]], units="kg")
     assert [ax.get_title() for ax in fig.axes] == ["Predicted vs actual", "Residuals"]
-    assert "[$]" in fig.axes[1].get_ylabel()
+    assert "[kg]" in fig.axes[1].get_ylabel()
     with pytest.raises(ValueError, match="3 values"):
         plots.predicted_vs_actual([1, 2, 3], [1, 2])
+
+
+def test_money_axes_have_no_offset():
+    prices = np.array([250_000.0, 1_200_000.0, 640_000.0])
+    fig = plots.predicted_vs_actual(prices, prices * 1.1, units="$")
+    fig.canvas.draw()
+    left = fig.axes[0]
+    assert left.xaxis.get_offset_text().get_text() == ""
+    labels = [t.get_text() for t in left.get_xticklabels() if t.get_text()]
+    assert labels and all(label.startswith("$") for label in labels)
+    assert plots_fmt(left, 1.2e6) == "$1.2M" and plots_fmt(left, 350_000) == "$350k"
+
+
+def plots_fmt(ax, value):
+    return ax.xaxis.get_major_formatter()(value, 0)
+
+
+def test_epoch_ticks_are_whole_numbers():
+    fig = plots.learning_curves({"loss": [3, 2, 1], "val_loss": [3, 2.5, 2.4]})
+    fig.canvas.draw()
+    ticks = [t for t in fig.axes[0].get_xticks() if 1 <= t <= 3]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+
+
+def test_compare_histories_never_clips_a_curve():
+    runs = {"small": {"loss": [0.5, 0.4], "val_loss": [0.6, 0.5]},
+            "big": {"loss": [9.0, 4.0], "val_loss": [3.0, 2.0]}}
+    fig = plots.compare_histories(runs, cols=2)
+    for ax, h in zip(fig.axes, runs.values(), strict=True):
+        assert ax.get_ylim()[1] >= max(h["loss"] + h["val_loss"])
+    assert fig.axes[0].get_ylim()[1] < 1.0
 
 
 def test_confusion_matrix_annotates_every_cell():
