@@ -1,6 +1,9 @@
 """Hand-made learning curves with the textbook shapes of an underfit, an overfit and a good fit.
 
-Histories are dicts of per-epoch lists, like ``keras.callbacks.History.history``.
+Histories are dicts of per-epoch lists, like ``keras.callbacks.History.history`` of a model
+compiled with ``metrics=[keras.metrics.SparseCategoricalCrossentropy(name="ce"), ...]``:
+``ce``/``val_ce`` are the cross-entropy alone, ``loss``/``val_loss`` add a regulariser's
+penalty (none unless ``penalty`` is given).
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ DIAGNOSES = ("underfit", "overfit", "good fit")
 
 
 def synthetic_history(kind: str, epochs: int = 30, noise: float = 0.0, seed: int = 0,
-                      start: float = 2.3) -> dict:
-    """A history ``{"loss": [...], "val_loss": [...]}`` shaped like ``kind`` (one of
-    :data:`DIAGNOSES`).
+                      start: float = 2.3, penalty: float = 0.0) -> dict:
+    """A history ``{"loss", "ce", "val_loss", "val_ce"}`` whose cross-entropy curves are
+    shaped like ``kind`` (one of :data:`DIAGNOSES`).
 
     ``noise`` is a relative jitter (0.02 = about 2 %) applied to every value; the shapes stay
-    recognisable with noise up to about 0.02.
+    recognisable with noise up to about 0.02. ``penalty`` is added to ``loss`` and
+    ``val_loss`` only, as Keras adds an L2 penalty to the loss but not to a metric.
     """
     if kind not in DIAGNOSES:
         raise ValueError(f"kind must be one of {DIAGNOSES}, got {kind!r}")
@@ -37,5 +41,6 @@ def synthetic_history(kind: str, epochs: int = 30, noise: float = 0.0, seed: int
         slope = 0.6 * start / (epochs - turn)
         val = start * (0.3 + 0.7 * np.exp(-t / (epochs / 8))) + slope * np.maximum(t - turn, 0)
     jitter = 1 + noise * rng.uniform(-1, 1, size=(2, epochs))
-    return {"loss": [float(v) for v in train * jitter[0]],
-            "val_loss": [float(v) for v in val * jitter[1]]}
+    train, val = train * jitter[0], val * jitter[1]
+    return {"loss": [float(v + penalty) for v in train], "ce": [float(v) for v in train],
+            "val_loss": [float(v + penalty) for v in val], "val_ce": [float(v) for v in val]}

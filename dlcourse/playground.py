@@ -342,10 +342,11 @@ def _batch_orders(n: int, batch_size: int, epochs: int, seed: int) -> np.ndarray
     return np.stack([rng.permutation(n) for _ in range(epochs)]).astype(np.int32)
 
 
-def train(config=None, callback=None, **changes) -> Result:
+def train(config=None, callback=None, callback_every: int = 1, **changes) -> Result:
     """Train one Playground configuration (a :class:`Config`, a dict or keywords).
 
-    ``callback(result_so_far)`` runs after every epoch; it may return True to stop early.
+    ``callback(result_so_far)`` runs after every ``callback_every`` epochs (and after the
+    last); it may return True to stop early.
     A learning rate that is too large does not raise: training stops at the first epoch
     whose loss is NaN or infinite and ``result.diverged`` is True. Nothing is printed.
     """
@@ -370,7 +371,8 @@ def train(config=None, callback=None, **changes) -> Result:
     settings = (tf.constant(config.batch_size, tf.int32),
                 tf.constant(config.learning_rate, tf.float64),
                 tf.constant(config.reg_rate, tf.float64))
-    step = 1 if callback is not None else config.epochs  # one call per epoch, or one for all
+    # one compiled call per stretch of epochs between callbacks, or one for all of them
+    step = max(1, int(callback_every)) if callback is not None else config.epochs
     for first in range(0, config.epochs, step):
         params, train_losses, test_losses = run(params, *data, orders[first:first + step],
                                                 *settings)
@@ -389,9 +391,11 @@ def train(config=None, callback=None, **changes) -> Result:
 def plot(result: Result, axes=None, resolution: int = 100):
     """The Playground's view: decision boundary with train (o) and test (x) points, and the
     train/test loss curves. Returns the Figure."""
-    import matplotlib.pyplot as plt
+    from dlcourse.plots import epoch_axis
 
     if axes is None:
+        import matplotlib.pyplot as plt
+
         fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
     left, right = axes
     fig = left.figure
@@ -413,12 +417,29 @@ def plot(result: Result, axes=None, resolution: int = 100):
     epochs = np.arange(1, len(result.train_loss) + 1)
     right.plot(epochs, result.train_loss, label="training loss")
     right.plot(epochs, result.test_loss, label="test loss")
-    right.set(xlabel="epoch", ylabel="loss (half MSE)", title="Loss")
+    right.set(ylabel="loss (half MSE)", title="Loss")
+    epoch_axis(right)
     right.grid(alpha=0.3)
     right.legend()
     fig.suptitle(result.summary(), fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def plot_png(result: Result, resolution: int = 60, dpi: int = 80) -> bytes:
+    """:func:`plot` rendered to PNG bytes, on a Figure outside pyplot (nothing to close).
+
+    The widget shows these bytes itself: it never hands a Figure to IPython's display,
+    which prints ``<Figure size ...>`` until matplotlib's inline backend has been set up."""
+    import io
+
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4.2))
+    plot(result, axes=fig.subplots(1, 2), resolution=resolution)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
 
 
 def plot_activations(derivatives=None, z=None):
@@ -476,78 +497,146 @@ def widget_unavailable_reason() -> str | None:
     return None
 
 
-def widget(config=None, redraw_every: int = 10):
-    """The interactive Playground for notebooks. Where ipywidgets or a widget front end is
-    missing it prints why, and what to use instead, and returns None."""
+
+def widget(config=None, redraw_every: int | None = None):
+    """The interactive Playground for notebooks: set the controls, press Train, and the
+    boundary and loss curves redraw as the network learns (every ``redraw_every`` epochs;
+    by default about ten times a run). Changing a control does not retrain by itself: the
+    status line says that the plot shows the previous run until Train is pressed again.
+
+    Returns the widget (its parts are at ``.panel``). Where ipywidgets or a widget front end
+    is missing it prints why, and what to use instead, and returns None."""
     reason = widget_unavailable_reason()
     if reason is not None:
         print(NO_WIDGETS.format(why=reason))
         return None
-    return _build_widget(make_config(config), redraw_every)
+    return _Panel(make_config(config), redraw_every).box
 
 
-def _build_widget(config: Config, redraw_every: int):  # pragma: no cover - needs a browser
-    import ipywidgets as w
-    from IPython.display import display
-    from matplotlib.figure import Figure
+CONTROLS_WIDTH = "360px"  # wide enough for every control, label and slider readout
+REGULARIZATION_LABELS = (("none", "none"), ("L1", "l1"), ("L2", "l2"))
+STALE = "Settings changed: press <b>Train</b> to retrain (the plot shows the previous run)."
 
-    style = {"description_width": "110px"}
-    dataset = w.Dropdown(options=DATASETS, value=config.dataset, description="data", style=style)
-    noise = w.FloatSlider(value=config.noise, min=0, max=0.5, step=0.05, description="noise",
-                          style=style)
-    split = w.IntSlider(value=int(config.train_fraction * 100), min=10, max=90, step=10,
-                        description="train %", style=style)
-    features = [w.Checkbox(value=f in config.features, description=f, indent=False,
-                           layout=w.Layout(width="85px")) for f in FEATURES]
-    hidden = w.Text(value=", ".join(map(str, config.hidden)), description="hidden units",
-                    placeholder="e.g. 4, 2 (empty: none)", style=style)
-    lr = w.Dropdown(options=LEARNING_RATES, value=config.learning_rate,
-                    description="learning rate", style=style)
-    activation = w.Dropdown(options=ACTIVATIONS, value=config.activation,
-                            description="activation", style=style)
-    reg = w.Dropdown(options=[("none", None), ("L1", "l1"), ("L2", "l2")],
-                     value=config.regularization, description="regularization", style=style)
-    reg_rate = w.Dropdown(options=REG_RATES, value=config.reg_rate, description="reg. rate",
-                          style=style)
-    epochs = w.IntSlider(value=config.epochs, min=10, max=1000, step=10, description="epochs",
-                         style=style)
-    button = w.Button(description="Train", button_style="primary", icon="play")
-    out = w.Output()
 
-    def current() -> Config:
-        text = hidden.value.replace(";", ",").strip()
-        units = tuple(int(u) for u in text.split(",") if u.strip()) if text else ()
-        return config.replace(dataset=dataset.value, noise=noise.value,
-                              train_fraction=split.value / 100,
-                              features=tuple(f.description for f in features if f.value),
-                              hidden=units, learning_rate=lr.value, activation=activation.value,
-                              regularization=reg.value, reg_rate=reg_rate.value,
-                              epochs=epochs.value)
+def _rate_options(rates, current: float) -> list:
+    """Dropdown options ``(label, value)`` for a list of rates plus the current one."""
+    return [(f"{rate:g}", rate) for rate in sorted({*rates, float(current)})]
 
-    def draw(result):
-        fig = Figure(figsize=(10, 4.2))  # not pyplot: no global state, no duplicate display
-        plot(result, axes=fig.subplots(1, 2), resolution=60)
-        with out:
-            out.clear_output(wait=True)
-            display(fig)
 
-    def on_click(_):
+class _Panel:
+    """The widget's controls, plot and status line, and what the Train button does."""
+
+    def __init__(self, config: Config, redraw_every: int | None):
+        import ipywidgets as w
+
+        self.config, self.redraw_every, self.training = config, redraw_every, False
+        style = {"description_width": "105px"}
+
+        def control(kind, description, **options):
+            return kind(description=description, style=style, layout=w.Layout(width="100%"),
+                        **options)
+
+        self.controls = {
+            "dataset": control(w.Dropdown, "data", options=DATASETS, value=config.dataset),
+            "noise": control(w.FloatSlider, "noise", value=config.noise, min=0, max=0.5,
+                             step=0.05),
+            "train %": control(w.IntSlider, "train %", value=round(config.train_fraction * 100),
+                               min=10, max=90, step=10),
+            "hidden": control(w.Text, "hidden units", value=", ".join(map(str, config.hidden)),
+                              placeholder="e.g. 4, 2 (empty: none)"),
+            "activation": control(w.Dropdown, "activation", options=ACTIVATIONS,
+                                  value=config.activation),
+            "learning rate": control(w.Dropdown, "learning rate",
+                                     options=_rate_options(LEARNING_RATES, config.learning_rate),
+                                     value=config.learning_rate),
+            "regularization": control(w.Dropdown, "regularization",
+                                      options=REGULARIZATION_LABELS,
+                                      value=config.regularization or "none"),
+            "reg. rate": control(w.Dropdown, "reg. rate",
+                                 options=_rate_options(REG_RATES, config.reg_rate),
+                                 value=config.reg_rate),
+            "epochs": control(w.IntSlider, "epochs", value=config.epochs, min=10, max=1000,
+                              step=10),
+        }
+        self.features = [w.Checkbox(value=name in config.features, description=name,
+                                    indent=False, layout=w.Layout(width="auto"))
+                         for name in FEATURES]
+        feature_grid = w.GridBox(self.features, layout=w.Layout(
+            grid_template_columns="repeat(4, auto)", width="100%", overflow="visible"))
+        self.button = w.Button(description="Train", button_style="primary", icon="play",
+                               layout=w.Layout(width="100%"))
+        self.status = w.HTML("Press <b>Train</b> to train this setting.",
+                             layout=w.Layout(width="100%"))
+        self.image = w.Image(format="png", layout=w.Layout(
+            flex="1 1 560px", min_width="320px", max_width="800px", height="auto",
+            object_fit="contain"))
+        c = self.controls
+        column = [c["dataset"], c["noise"], c["train %"], w.Label("features"), feature_grid,
+                  c["hidden"], c["activation"], c["learning rate"], c["regularization"],
+                  c["reg. rate"], c["epochs"], self.button, self.status]
+        # A fixed width that neither shrinks nor scrolls: ipywidgets boxes scroll
+        # (overflow: auto) when squeezed, which hid controls behind an inner scrollbar.
+        controls = w.VBox(column, layout=w.Layout(
+            width=CONTROLS_WIDTH, min_width=CONTROLS_WIDTH, flex="0 0 auto", overflow="visible"))
+        self.box = w.HBox([controls, self.image], layout=w.Layout(
+            flex_flow="row wrap", align_items="flex-start", width="100%", overflow="visible"))
+        self.box.panel = self
+        for item in (*c.values(), *self.features):
+            item.observe(self._changed, names="value")
+        self.button.on_click(self.train)
+
+    def current(self) -> Config:
+        """The controls' setting as a Config (ValueError if it is not a valid one)."""
+        c = self.controls
+        text = c["hidden"].value.replace(";", ",").strip()
         try:
-            cfg = current()
+            units = tuple(int(u) for u in text.split(",") if u.strip()) if text else ()
+        except ValueError:
+            raise ValueError("hidden units takes layer sizes separated by commas, for "
+                             "example 4, 2 (leave it empty for no hidden layer)") from None
+        reg = c["regularization"].value
+        return self.config.replace(
+            dataset=c["dataset"].value, noise=c["noise"].value,
+            train_fraction=c["train %"].value / 100,
+            features=tuple(f.description for f in self.features if f.value), hidden=units,
+            learning_rate=c["learning rate"].value, activation=c["activation"].value,
+            regularization=None if reg == "none" else reg, reg_rate=c["reg. rate"].value,
+            epochs=c["epochs"].value)
+
+    def say(self, html: str) -> None:
+        self.status.value = html
+
+    def show(self, result: Result) -> None:
+        self.image.value = plot_png(result)
+
+    def _changed(self, _change) -> None:
+        if not self.training:
+            self.say(STALE)
+            self.button.button_style = "warning"
+
+    def _progress(self, result: Result) -> bool:
+        if len(result.train_loss) < result.config.epochs:
+            self.show(result)
+            self.say(f"Training: epoch {len(result.train_loss)} of {result.config.epochs} ...")
+        return False
+
+    def train(self, _button=None) -> Result | None:
+        """Train the current setting, drawing as it goes; None if the setting is invalid."""
+        import html
+
+        try:
+            config = self.current()
         except ValueError as exc:
-            with out:
-                out.clear_output()
-                print(f"Cannot train this setting: {exc}")
-            return
-        button.disabled = True
+            self.say(f"<b>Cannot train this setting:</b> {html.escape(str(exc))}")
+            return None
+        every = self.redraw_every or max(10, config.epochs // 10)
+        self.training, self.button.disabled = True, True
+        self.say(f"Training: {config.epochs} epochs ...")
         try:
-            result = train(cfg, callback=lambda r: len(r.train_loss) % redraw_every == 0
-                           and draw(r))
-            draw(result)
+            result = train(config, callback=self._progress, callback_every=every)
+            self.show(result)
+            self.say(html.escape(result.summary()))
+            self.button.button_style = "primary"
         finally:
-            button.disabled = False
-
-    button.on_click(on_click)
-    controls = w.VBox([dataset, noise, split, w.HBox(features[:4]), w.HBox(features[4:]),
-                       hidden, activation, lr, reg, reg_rate, epochs, button])
-    return w.HBox([controls, out])
+            self.training, self.button.disabled = False, False
+        return result

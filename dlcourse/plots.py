@@ -26,12 +26,12 @@ def money_axis(axis, symbol: str = "$") -> None:
     from matplotlib.ticker import FuncFormatter
 
     def fmt(value, _pos):
-        size = abs(value)
+        sign, size = ("-" if value < 0 else ""), abs(value)
         if size >= 1e6:
-            return f"{symbol}{value / 1e6:g}M"
+            return f"{sign}{symbol}{size / 1e6:g}M"
         if size >= 1e3:
-            return f"{symbol}{value / 1e3:g}k"
-        return f"{symbol}{value:g}"
+            return f"{sign}{symbol}{size / 1e3:g}k"
+        return f"{sign}{symbol}{size:g}"
 
     axis.set_major_formatter(FuncFormatter(fmt))
 

@@ -201,7 +201,8 @@ def test_reference_answers_pass_every_check(capsys):
     check.check_numerical_gradient(key.numerical_gradient)
     check.check_update(key.update)
     check.check_train_xor(_with_forward(r_train_xor))
-    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
+    check.check_softmax_delta(key.softmax, key.softmax_crossentropy_delta)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 7
 
 
 def test_stored_values_match_the_answer_key():
@@ -221,6 +222,84 @@ def test_stored_values_match_the_answer_key():
     assert all(np.allclose(params[k], check.XOR_PARAMS[k], atol=1e-9) for k in key.KEYS)
 
 
+def test_stored_softmax_cases_match_the_answer_key():
+    for case in check.SOFTMAX_CASES.values():
+        z = np.array(case["z"])
+        y = np.eye(z.shape[1])[case["labels"]]
+        assert np.allclose(key.softmax(z), case["softmax"], atol=1e-11)
+        assert np.allclose(key.softmax_crossentropy_delta(z, y), case["delta"], atol=1e-11)
+
+
+@pytest.mark.parametrize(("n", "k"), [(1, 2), (3, 3), (8, 5), (32, 10)])
+def test_softmax_delta_matches_gradient_tape_and_finite_differences(n, k):
+    import tensorflow as tf
+
+    rng = np.random.default_rng(n * 100 + k)
+    z = rng.normal(size=(n, k)) * 4
+    y = np.eye(k)[rng.integers(0, k, size=n)]
+    delta = key.softmax_crossentropy_delta(z, y)
+    z_var = tf.Variable(z)
+    with tf.GradientTape() as tape:
+        cost = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=z_var))
+    assert np.isclose(float(cost), key.crossentropy_cost(z, y), rtol=1e-12)
+    assert np.allclose(delta, tape.gradient(cost, z_var).numpy(), atol=1e-14, rtol=1e-10)
+    numeric = mlp.numerical_gradient(lambda v: key.crossentropy_cost(v, y), z.copy())
+    assert np.allclose(delta, numeric, atol=1e-9, rtol=1e-6)
+
+
+def test_softmax_is_stable_at_huge_logits():
+    z = np.array([[1000.0, 0.0, -1000.0], [-1000.0, -1000.0, -999.0]])
+    with warnings.catch_warnings(), np.errstate(all="raise", under="ignore"):
+        warnings.simplefilter("error")
+        p = key.softmax(z)
+        cost = key.crossentropy_cost(z, np.eye(3)[[2, 0]])
+    assert np.allclose(p.sum(axis=1), 1) and np.isclose(
+        cost, (2000 + 1 + np.log(1 + 2 * np.exp(-1))) / 2)
+
+
+def _sm(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize(("softmax", "delta", "match"), [
+    (_sm, lambda z, y: (y - _sm(z)) / len(z), "sign error"),
+    (_sm, lambda z, y: _sm(z) - y, "divide a - y by n"),
+    (_sm, lambda z, y: (_sm(z) - y) / z.size, "not by the number of entries"),
+    (_sm, lambda z, y: (_sm(z) - y) * _sm(z) * (1 - _sm(z)) / len(z), "do not multiply"),
+    (_sm, lambda z, y: (_sm(z) - np.argmax(y, axis=1).reshape(-1, 1)) / len(z), "one-hot"),
+    (_sm, lambda z, y: (_sm(z) - np.argmax(y, axis=1)) / len(z), "sum to 0"),
+    (_sm, lambda z, y: (_sm(z) - y).mean(axis=0, keepdims=True), "wrong shape"),
+    (lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True), key.softmax_crossentropy_delta,
+     "overflow"),
+    (lambda z: np.exp(z - z.max()) / np.exp(z - z.max()).sum(axis=0),
+     key.softmax_crossentropy_delta, "each row"),
+])
+def test_softmax_delta_mistakes_get_specific_hints(softmax, delta, match):
+    with pytest.raises(AssertionError, match=match):
+        check.check_softmax_delta(softmax, delta)
+
+
+def test_an_error_inside_a_wrong_earlier_task_is_blamed_on_it():
+    def bad_backward(X, y, params, cache):
+        raise ValueError("matmul: shapes do not fit")
+
+    namespace = {"np": np, "forward": key.forward, "backward": bad_backward,
+                 "update": key.update, "init_params": key.init_params}
+    exec("def train_xor(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):\n"
+         "    params = init_params(X.shape[1], hidden, 1, seed)\n"
+         "    cache = forward(X, params)\n"
+         "    return update(params, backward(X, y, params, cache), lr), []\n", namespace)
+    with pytest.raises(AssertionError, match="fix backward first"):
+        check.check_train_xor(namespace["train_xor"])
+    namespace["sigmoid"] = lambda z: z.undefined_attribute
+    exec("def forward(X, params):\n"
+         "    a1 = sigmoid(X @ params['W1'] + params['b1'])\n"
+         "    return a1, a1, a1, a1\n", namespace)
+    with pytest.raises(AssertionError, match="fix sigmoid first"):
+        check.check_forward(namespace["forward"])
+
+
 def test_the_checks_hold_no_answers():
     import inspect
 
@@ -230,7 +309,7 @@ def test_the_checks_hold_no_answers():
                if line.startswith(("import ", "from "))]
     assert imports and not any("answer_key" in line for line in imports)
     tasks = {"sigmoid", "sigmoid_prime", "forward", "backward", "numerical_gradient", "update",
-             "train_xor"}
+             "train_xor", "softmax", "softmax_crossentropy_delta"}
     assert not tasks & set(vars(module))
 
 

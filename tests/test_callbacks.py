@@ -127,6 +127,7 @@ def answers(keras):
         no_restore=variant(es_restore_best_weights=False),
         every_epoch=variant(ck_save_best_only=False),
         ck_loss=variant(ck_monitor="loss"),
+        ck_accuracy=variant(ck_monitor="val_accuracy"),
         h5=variant(name="best.h5"),
         other_name=variant(name="model.keras"),
         big_delta=variant(es_min_delta=0.5),
@@ -259,6 +260,7 @@ def test_recorder_wrong_answers(answers, name, message):
     ("no_restore", "best weights"),
     ("every_epoch", "only the best model"),
     ("ck_loss", "judge 'best' by the lowest validation loss"),
+    ("ck_accuracy", "judge 'best' by the lowest validation loss"),
     ("h5", r"\.keras file"),
     ("other_name", "best.keras inside the folder"),
     ("big_delta", "min_delta should be 1e-4"),
@@ -312,7 +314,8 @@ def test_hidden_tests_accept_the_key(keras, answers, cell_id, name, answer):
     *[("test_LearningRateRecorder", "LearningRateRecorder", wrong) for wrong in (
         "at_end", "once", "per_batch", "variable", "round_rate", "shared")],
     *[("test_make_callbacks", "make_callbacks", wrong) for wrong in (
-        "loss_monitor", "es_max", "no_restore", "every_epoch", "ck_loss", "h5", "other_name",
+        "loss_monitor", "es_max", "no_restore", "every_epoch", "ck_loss", "ck_accuracy", "h5",
+        "other_name",
         "big_delta", "no_delta", "delta_1e3", "fixed_patience", "default_5", "swapped",
         "extra")],
 ])

@@ -15,7 +15,7 @@ from dlcourse.checks import classification as check
 RNG = np.random.default_rng(8)
 ANSWERS = ("encode_labels", "build_iris_model", "preprocess_churn", "churn_features",
            "confusion_counts", "precision_recall_f1", "roc_points", "auc", "pick_threshold",
-           "standardize")
+           "threshold_for_precision", "standardize")
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +123,19 @@ def test_pick_threshold_is_the_highest_reaching_the_target():
                 assert metrics.recall_score(y, scores >= higher.min()) < target
 
 
+def test_threshold_for_precision_is_the_lowest_reaching_the_target():
+    for _ in range(5):
+        y = RNG.integers(0, 2, 50)
+        scores = np.round(RNG.uniform(size=50), 3)
+        prec, _, thr = metrics.precision_recall_curve(y, scores)
+        for target in (0.3, 0.6, 0.8, 1.0, float(prec[10]), float(prec[25])):
+            t = ref.threshold_for_precision(y, scores, target)
+            qualifying = thr[prec[:-1] >= target]
+            assert t == (qualifying.min() if len(qualifying) else np.inf)
+            if np.isfinite(t):
+                assert metrics.precision_score(y, scores >= t) >= target
+
+
 def test_describe_model_tells_configurations_apart(keras):
     def model(layers, optimizer=None, loss="sparse_categorical_crossentropy",
               metrics=("accuracy",)):
@@ -189,6 +202,9 @@ def test_stored_values_agree_with_the_key():
         assert np.array_equal(got[2], thresholds)
         for target, expected in targets:
             assert ref.pick_threshold(y, s, target) == expected
+    for y, s, targets in check._PRECISION_CASES:
+        for min_precision, expected in targets:
+            assert ref.threshold_for_precision(y, s, min_precision) == expected
 
 
 # -- the visible checks accept right answers ---------------------------------------------------
@@ -200,7 +216,8 @@ def test_reference_answers_pass_every_check(keras, capsys):
     check.check_metrics(ref.confusion_counts, ref.precision_recall_f1)
     check.check_roc(ref.roc_points, ref.auc)
     check.check_pick_threshold(ref.pick_threshold)
-    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
+    check.check_threshold_for_precision(ref.threshold_for_precision)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 7
 
 
 def test_other_right_answers_pass(keras):
@@ -520,3 +537,119 @@ def test_pick_threshold_is_judged_alone_when_roc_points_is_wrong(capsys):
     with pytest.raises(AssertionError, match="highest threshold"):
         check.check_pick_threshold(namespace["pick_threshold"])
     assert namespace["roc_points"] is unsorted
+
+
+# -- Task 7: a threshold for a required precision ----------------------------------------------
+
+def _by_sklearn(y, s, min_precision):
+    precision, _, thresholds = metrics.precision_recall_curve(y, s)
+    ok = precision[:-1] >= min_precision
+    return float(thresholds[ok][0]) if ok.any() else np.inf
+
+
+def _by_products(y, s, min_precision):  # TP >= p * flagged instead of a ratio
+    y = np.asarray(y) == 1
+    for t in sorted(set(np.asarray(s).tolist())):
+        flagged = np.asarray(s) >= t
+        if (y & flagged).sum() >= min_precision * flagged.sum():
+            return t
+    return float("inf")
+
+
+def _by_task_4(y, s, min_precision):  # reuses the earlier tasks, walking down
+    best = np.inf
+    for t in np.unique(s)[::-1]:
+        precision, _, _ = ref.precision_recall_f1(*ref.confusion_counts(y, s >= t))
+        if precision >= min_precision:
+            best = t
+    return best
+
+
+@pytest.mark.parametrize("right", [_by_sklearn, _by_products, _by_task_4])
+def test_threshold_for_precision_right_answers_pass(right):
+    check.check_threshold_for_precision(right)
+
+
+def _walk_up(y, s, min_precision, qualifies=lambda tp, n, p: tp / n >= p, positive=1,
+             strict=False, none=np.inf):
+    y = np.asarray(y) == positive
+    s = np.asarray(s, dtype=float)
+    for t in np.unique(s):
+        flagged = s > t if strict else s >= t
+        if flagged.any() and qualifies((y & flagged).sum(), flagged.sum(), min_precision):
+            return float(t)
+    return none(s) if callable(none) else none
+
+
+def _highest(y, s, min_precision):
+    y = np.asarray(y) == 1
+    for t in np.unique(s)[::-1]:
+        if (y & (s >= t)).sum() / (s >= t).sum() >= min_precision:
+            return float(t)
+    return np.inf
+
+
+def _stops_at_first_failure(y, s, min_precision):
+    y = np.asarray(y) == 1
+    best = np.inf
+    for t in np.unique(s)[::-1]:
+        if (y & (s >= t)).sum() / (s >= t).sum() < min_precision:
+            break
+        best = float(t)
+    return best
+
+
+def _argmax_without_any(y, s, min_precision):
+    precision, _, thresholds = metrics.precision_recall_curve(y, s)
+    return float(thresholds[np.argmax(precision[:-1] >= min_precision)])
+
+
+def _grid(y, s, min_precision):
+    y = np.asarray(y) == 1
+    for t in np.linspace(0, 1, 101):
+        flagged = s >= t
+        if flagged.any() and (y & flagged).sum() / flagged.sum() >= min_precision:
+            return float(t)
+    return np.inf
+
+
+def _per_sample(y, s, min_precision):  # cumulative counts down a sort, ties split
+    order = np.argsort(-np.asarray(s), kind="stable")
+    tp = np.cumsum(np.asarray(y)[order] == 1)
+    precision = tp / np.arange(1, len(order) + 1)
+    ok = np.flatnonzero(precision >= min_precision)
+    return float(np.asarray(s)[order][ok[-1]]) if len(ok) else np.inf
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda y, s, p: _walk_up(y, s, p, positive=0),                       # the wrong class
+    lambda y, s, p: _walk_up(y, s, p, qualifies=lambda tp, n, q: tp / n > q),   # > not >=
+    lambda y, s, p: _walk_up(y, s, p, strict=True),                      # score > t
+    lambda y, s, p: _walk_up(y, s, p, none=lambda s: float(s.max())),    # none: the top score
+    lambda y, s, p: _walk_up(y, s, p, none=None),
+    lambda y, s, p: _walk_up(y, s, p, none=1.0),
+    lambda y, s, p: _walk_up(y, s, p, qualifies=lambda tp, n, q: tp / (n - tp or 1) >= q),
+    lambda y, s, p: round(_by_sklearn(y, s, p), 2),
+    _highest, _stops_at_first_failure, _argmax_without_any, _grid, _per_sample,
+])
+def test_threshold_for_precision_mistakes(wrong):
+    with pytest.raises(AssertionError, match="threshold_for_precision"):
+        check.check_threshold_for_precision(wrong)
+
+
+def test_threshold_for_precision_names_a_broken_earlier_task():
+    def recall_for_precision(tp, fn, fp, tn):
+        p, r, f = ref.precision_recall_f1(tp, fn, fp, tn)
+        return r, p, f
+
+    namespace = {"np": np, "confusion_counts": ref.confusion_counts,
+                 "precision_recall_f1": recall_for_precision}
+    exec("def threshold_for_precision(y, s, p):\n"
+         "    for t in np.unique(s):\n"
+         "        if precision_recall_f1(*confusion_counts(y, s >= t))[0] >= p:\n"
+         "            return float(t)\n"
+         "    return np.inf\n", namespace)
+    with pytest.raises(AssertionError, match="Task 4"):
+        check.check_threshold_for_precision(namespace["threshold_for_precision"])
+    namespace["precision_recall_f1"] = ref.precision_recall_f1
+    check.check_threshold_for_precision(namespace["threshold_for_precision"])

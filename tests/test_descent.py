@@ -107,7 +107,8 @@ def test_reference_passes_every_check(capsys):
     check.check_gradient_descent(ref.gradient_descent)
     check.check_batches(ref.iterations_per_epoch, ref.make_batches)
     check.check_momentum_descent(ref.momentum_descent)
-    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
+    check.check_adam_step(ref.adam_step)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
 
 
 def _fails(match, fn, *args):
@@ -319,3 +320,190 @@ def test_patched_numpy_comparisons_do_not_fool_the_checks(monkeypatch):
     _fails("factor 2", check.check_mse_gradient, half)
     _fails("plain gradient descent", check.check_momentum_descent,
            lambda x, y, w, b, lr, momentum, epochs: ref.gradient_descent(x, y, w, b, lr, epochs))
+
+
+SIX_SAMPLE_GRADIENT = """
+def mse_gradient(x, y, w, b):  # right only for six samples
+    e = w * x + b - y
+    return 2 * np.sum(e * x) / 6, 2 * np.sum(e) / 6
+
+
+def step(x, y, w, b, lr):
+    dw, db = mse_gradient(x, y, w, b)
+    return w - lr * dw, b - lr * db
+"""
+FIXED_RATE_STEP = """
+def step(x, y, w, b, lr):  # right only at the worked example's learning rate
+    dw, db = ref.mse_gradient(x, y, w, b)
+    return w - 0.09 * dw, b - 0.09 * db
+
+
+def gradient_descent(x, y, w, b, lr, epochs):
+    history = [(w, b, ref.line_loss(x, y, w, b))]
+    for _ in range(epochs):
+        w, b = step(x, y, w, b, lr)
+        history.append((w, b, ref.line_loss(x, y, w, b)))
+    return np.array(history)
+"""
+
+
+def test_later_checks_probe_every_stored_case_of_earlier_tasks():
+    first, second = {"np": np, "ref": ref}, {"np": np, "ref": ref}
+    exec(SIX_SAMPLE_GRADIENT, first)
+    exec(FIXED_RATE_STEP, second)
+    _fails(r"mse_gradient \(task 1\) is wrong", check.check_step, first["step"])
+    _fails(r"step \(task 2\) is wrong", check.check_gradient_descent, second["gradient_descent"])
+
+
+def test_summed_loss_in_the_history_is_named():
+    def gradient_descent(x, y, w, b, lr, epochs):
+        h = ref.gradient_descent(x, y, w, b, lr, epochs)
+        h[:, 2] *= len(x)
+        return h
+
+    _fails("loss is not", check.check_gradient_descent, gradient_descent)
+
+
+# --- Adam ---------------------------------------------------------------------------------------
+
+def _adam_variant(kind):
+    """adam_step with one common mistake."""
+    def adam_step(theta, grad, m, v, t, lr, beta1, beta2, epsilon):
+        t_new = t + 1
+        m_new = beta1 * m + (1 - beta1) * grad
+        v_new = beta2 * v + (1 - beta2) * grad**2
+        if kind == "swapped-m":
+            m_new = (1 - beta1) * m + beta1 * grad
+        if kind == "v-from-m":
+            v_new = beta2 * v + (1 - beta2) * m_new**2
+        t_c = t if kind == "old-t" else t_new
+        m_hat, v_hat = m_new / (1 - beta1**t_c), v_new / (1 - beta2**t_c)
+        step = lr * m_hat / (np.sqrt(v_hat) + epsilon)
+        if kind == "no-bias":
+            step = lr * m_new / (np.sqrt(v_new) + epsilon)
+        elif kind == "eps-inside":
+            step = lr * m_hat / np.sqrt(v_hat + epsilon)
+        elif kind == "keras-eps":
+            step = lr * np.sqrt(1 - beta2**t_new) / (1 - beta1**t_new) * m_new / (
+                np.sqrt(v_new) + epsilon)
+        elif kind == "no-m":
+            step = lr * grad / (np.sqrt(v_hat) + epsilon)
+        elif kind == "params-first":
+            step = lr * (m / (1 - beta1**t_new)) / (np.sqrt(v / (1 - beta2**t_new)) + epsilon)
+        return theta - step, m_new, v_new, (float(t_new) if kind == "float-t" else t_new)
+    return adam_step
+
+
+@pytest.mark.parametrize("kind, hint", [
+    ("no-bias", "no bias correction"),
+    ("old-t", "old t"),
+    ("eps-inside", "inside the square root"),
+    ("keras-eps", "before the bias correction"),
+    ("no-m", "RMSProp"),
+    ("params-first", "old m and v"),
+    ("swapped-m", "swapped"),
+    ("v-from-m", "SQUARED gradients"),
+    ("float-t", "should be an int"),
+])
+def test_adam_mistakes_are_named(kind, hint):
+    _fails(hint, check.check_adam_step, _adam_variant(kind))
+
+
+def test_adam_variants_match_the_stored_mistakes():
+    theta, grad, m, v, t, lr, beta1, beta2, epsilon = (np.array(a) if isinstance(a, tuple) else a
+                                                       for a in check.ADAM_MID)
+    kinds = ("no-bias", "old-t", "eps-inside", "keras-eps", "no-m", "params-first")
+    for kind, (_, stored) in zip(kinds, check.ADAM_MID_MISTAKES, strict=False):
+        got = _adam_variant(kind)(theta, grad, m, v, t, lr, beta1, beta2, epsilon)[0]
+        assert np.allclose(got, stored, rtol=1e-12), kind
+    assert np.allclose(_adam_variant("swapped-m")(theta, grad, m, v, t, lr, beta1, beta2,
+                                                  epsilon)[1], check.ADAM_MID_SWAPPED[0])
+
+
+def test_stored_adam_cases_match_the_key():
+    theta, grad, m, v, t, lr, beta1, beta2, epsilon = (np.array(a) if isinstance(a, tuple) else a
+                                                       for a in check.ADAM_MID)
+    got = ref.adam_step(theta, grad, m, v, t, lr, beta1, beta2, epsilon)
+    for part, stored in zip(got, check.ADAM_MID_EXPECTED, strict=True):
+        assert np.allclose(part, stored, rtol=1e-12, atol=0)
+    state = (np.array([10.0, 10.0]), np.zeros(2), np.zeros(2), 0)
+    for g, row in zip(check.ADAM_RUN_GRADIENTS, check.ADAM_RUN, strict=True):
+        state = ref.adam_step(state[0], np.array(g), *state[1:], 0.3, 0.8, 0.95, 0.5)
+        assert all(np.allclose(a, b, rtol=1e-12, atol=0) for a, b in zip(state, row, strict=True))
+    first = ref.adam_step(np.array([10.0, 10.0]), np.array(check.ADAM_RUN_GRADIENTS[0]),
+                          np.zeros(2), np.zeros(2), 0, 0.001, 0.9, 0.999, 1e-7)[0]
+    assert np.allclose(first, check.ADAM_FIRST_DEFAULT, rtol=1e-12)
+    assert np.allclose(10.0 - first, 0.001, rtol=1e-6)  # the first update moves by lr
+
+
+def test_adam_state_is_checked():
+    def keeps_old_moments(theta, grad, m, v, t, lr, beta1, beta2, epsilon):
+        new = ref.adam_step(theta, grad, m, v, t, lr, beta1, beta2, epsilon)
+        return new[0], m, v, new[3]
+
+    def counts_from_one(theta, grad, m, v, t, lr, beta1, beta2, epsilon):
+        new = ref.adam_step(theta, grad, m, v, t, lr, beta1, beta2, epsilon)
+        return new[0], new[1], new[2], new[3] + 1
+
+    _fails("returned is wrong", check.check_adam_step, keeps_old_moments)
+    _fails("wrong t", check.check_adam_step, counts_from_one)
+
+
+def _keras_adam(tf_keras, grads, lr, beta1, beta2, epsilon):
+    _, keras = tf_keras
+    theta = keras.Variable(np.array([10.0, 10.0]), dtype="float64")
+    optimizer = keras.optimizers.Adam(learning_rate=lr, beta_1=beta1, beta_2=beta2,
+                                      epsilon=epsilon)
+    path = []
+    for g in grads:
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(g), theta)])
+        path.append(np.array(theta.numpy()))
+    return np.array(path)
+
+
+def _key_adam(lr, beta1, beta2, epsilon, updates=20):
+    theta, m, v, t = np.array([10.0, 10.0]), np.zeros(2), np.zeros(2), 0
+    path, grads = [], []
+    for _ in range(updates):
+        grads.append(np.array(ref.mse_gradient(X, Y, *theta)))
+        theta, m, v, t = ref.adam_step(theta, grads[-1], m, v, t, lr, beta1, beta2, epsilon)
+        path.append(theta)
+    return np.array(path), grads
+
+
+@pytest.mark.parametrize("lr, beta1, beta2", [(0.5, 0.75, 0.875), (0.125, 0.5, 0.9375)])
+def test_adam_matches_keras_on_the_same_gradients(tf_keras, lr, beta1, beta2):
+    ours, grads = _key_adam(lr, beta1, beta2, 1e-7)
+    assert np.allclose(ours, _keras_adam(tf_keras, grads, lr, beta1, beta2, 1e-7),
+                       rtol=0, atol=1e-7)
+    # A large epsilon shows the two placements: Keras's acts like ours times sqrt(1 - beta2**t).
+    ours, grads = _key_adam(lr, beta1, beta2, 1.0)
+    theirs = _keras_adam(tf_keras, grads, lr, beta1, beta2, 1.0)
+    assert np.max(np.abs(ours - theirs)) > 1e-2
+    keras_form = _adam_variant("keras-eps")
+    theta, m, v, t = np.array([10.0, 10.0]), np.zeros(2), np.zeros(2), 0
+    for g, expected in zip(grads, theirs, strict=True):
+        theta, m, v, t = keras_form(theta, g, m, v, t, lr, beta1, beta2, 1.0)
+        assert np.allclose(theta, expected, rtol=0, atol=1e-9)
+
+
+def test_rmsprop_matches_keras(tf_keras):
+    _, keras = tf_keras
+    var = keras.Variable(np.array([10.0, 10.0]), dtype="float64")
+    optimizer = keras.optimizers.RMSprop(learning_rate=0.25, rho=0.875, epsilon=1e-7)
+    theta, v = np.array([10.0, 10.0]), np.zeros(2)
+    for _ in range(15):
+        g = np.array(ref.mse_gradient(X, Y, *theta))
+        theta, v = ref.rmsprop_step(theta, g, v, 0.25, 0.875, 1e-7)
+        optimizer.apply_gradients([(keras.ops.convert_to_tensor(g), var)])
+        assert np.allclose(theta, var.numpy(), rtol=0, atol=1e-9)
+
+
+def test_the_lab_challenge_can_be_met():
+    """Adam from (10, 10) reaches MSE < 1e-4 within 30 updates (lr 3, beta1 0.5)."""
+    h = ref.adam_descent(X, Y, 10.0, 10.0, 3.0, 0.5, 0.99, 1e-7, 30)
+    assert h.shape == (31, 3) and h[0, 2] == ref.line_loss(X, Y, 10.0, 10.0)
+    assert np.allclose(h[1, :2], 10.0 - 3.0, rtol=1e-6)  # first step: lr in each parameter
+    assert h[-1, 2] < 1e-4
+    default = ref.adam_descent(X, Y, 10.0, 10.0, 1.0, 0.9, 0.999, 1e-7, 30)
+    assert default[-1, 2] > 1e-4  # the defaults betas do not

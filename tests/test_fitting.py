@@ -54,7 +54,13 @@ def _build_model(keras, wrong=None):
         loss = ("categorical_crossentropy" if wrong == "loss" else
                 keras.losses.SparseCategoricalCrossentropy(from_logits=True)
                 if wrong == "logits" else "sparse_categorical_crossentropy")
-        metrics = {"mae": ["accuracy", "mae"], "no-metric": []}.get(wrong, ["accuracy"])
+        ce = keras.metrics.SparseCategoricalCrossentropy(name="ce")
+        metrics = {"mae": [ce, "accuracy", "mae"], "no-metric": [], "no-ce": ["accuracy"],
+                   "ce-string": ["sparse_categorical_crossentropy", "accuracy"],
+                   "ce-logits": [keras.metrics.SparseCategoricalCrossentropy(
+                       name="ce", from_logits=True), "accuracy"],
+                   "ce-accuracy": [keras.metrics.SparseCategoricalAccuracy(name="ce"),
+                                   "accuracy"]}.get(wrong, [ce, "accuracy"])
         model.compile(optimizer=optimizer, loss=loss, metrics=metrics)
         return model
 
@@ -63,7 +69,7 @@ def _build_model(keras, wrong=None):
 
 def _make_early_stopping(keras, **overrides):
     def make_early_stopping(patience=5, min_delta=1e-4):
-        kwargs = dict(monitor="val_loss", min_delta=min_delta, patience=patience,
+        kwargs = dict(monitor="val_ce", mode="min", min_delta=min_delta, patience=patience,
                       restore_best_weights=True)
         kwargs.update(overrides)
         return keras.callbacks.EarlyStopping(**kwargs)
@@ -109,17 +115,56 @@ def test_l2_penalty_matches_keras_regulariser(keras):
     assert ref.l2_penalty([w, w], 0.5) == pytest.approx(np.sum(w**2))
 
 
+def _dropout(wrong=None):
+    def dropout(x, rate, rng, training=True):
+        if not training:
+            return x / (1 - rate) if wrong == "scale-at-inference" else x.copy()
+        draw = {"global": lambda: np.random.random(x.shape),
+                "fresh": lambda: np.random.default_rng().random(x.shape),
+                "twice": lambda: (rng.random(), rng.random(x.shape))[1]}.get(
+            wrong, lambda: rng.random(x.shape))
+        u = draw()
+        keep = {"keep-prob": u < rate, "other-mask": u < 1 - rate}.get(wrong, u >= rate)
+        if wrong == "in-place":
+            x *= keep / (1 - rate)
+            return x
+        scale = 1.0 if wrong == "no-rescale" else 1 / (1 - rate)
+        out = x * keep * scale
+        return out.ravel() if wrong == "flat" else out
+
+    return dropout
+
+
+@pytest.mark.parametrize("wrong, match", [
+    ("no-rescale", "keeps the survivors"), ("scale-at-inference", "no scaling at inference"),
+    ("keep-prob", "1 - rate"), ("global", "did not use the generator"),
+    ("fresh", "did not use the generator"), ("in-place", "changed x itself"),
+    ("other-mask", "another mask"), ("twice", "another mask"), ("flat", "same shape"),
+])
+def test_dropout_mistakes(wrong, match):
+    with pytest.raises(AssertionError, match=match):
+        check.check_dropout(_dropout(wrong))
+
+
+def test_dropout_stored_cases_match_the_key():
+    for _, make_x, rate, seed, want, following in check._DROPOUT_CASES:
+        rng = np.random.default_rng(seed)
+        assert np.allclose(ref.dropout(make_x(), rate, rng), want, rtol=1e-12, atol=0)
+        assert rng.random() == following
+
+
 def test_dropout_matches_keras_scaling(keras):
     x = RNG.uniform(1, 2, size=(200, 50))
-    mine = ref.dropout(x, 0.3, rng=0)
+    mine = ref.dropout(x, 0.3, np.random.default_rng(0))
     theirs = np.asarray(keras.layers.Dropout(0.3, seed=1)(x.astype("float32"), training=True))
     for out in (mine, theirs):
         kept = out != 0
         assert np.allclose(out[kept], x[kept] / 0.7, rtol=1e-5)
         assert abs(1 - kept.mean() - 0.3) < 0.02
     assert np.allclose(np.asarray(keras.layers.Dropout(0.3)(x, training=False)), x)
+    assert np.array_equal(ref.dropout(x, 0.3, None, training=False), x)
     with pytest.raises(ValueError, match="fraction"):
-        ref.dropout(x, 1.0)
+        ref.dropout(x, 1.0, np.random.default_rng(0))
 
 
 def test_batch_norm_matches_keras_in_training(keras):
@@ -136,9 +181,20 @@ def test_early_stopping_matches_keras(keras, patience, min_delta):
     rng = np.random.default_rng(patience)
     for _ in range(5):
         val = list(np.cumsum(rng.normal(0, 0.1, size=15)) + 2)
-        cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+        cb = keras.callbacks.EarlyStopping(monitor="val_ce", mode="min", patience=patience,
                                            min_delta=min_delta, restore_best_weights=True)
         assert ref.early_stopping(val, patience, min_delta) == ref.replay(cb, val)
+
+
+def test_replay_tells_val_loss_from_val_ce(keras):
+    rng = np.random.default_rng(3)
+    differ = 0
+    for _ in range(20):
+        val = list(1 + np.cumsum(rng.normal(-0.01, 0.04, size=15)))
+        cb = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3,
+                                           restore_best_weights=True)
+        differ += ref.replay(cb, val) != ref.early_stopping(val, 3)
+    assert differ >= 10
 
 
 def test_stored_answers_of_the_checks_match_the_key(keras):
@@ -150,6 +206,7 @@ def test_stored_answers_of_the_checks_match_the_key(keras):
     for _, history, want, _ in check._BEST:
         assert ref.best_epoch(history) == want
     assert ref.best_epoch(check._HISTORY) == 4
+    assert int(np.argmin(check._HISTORY["val_loss"])) + 1 == 6
     for args, kwargs, want in check._MODELS:
         model = ref.build_model(*args, **kwargs)
         assert check.layout(model) == ref.layout(model) == want
@@ -158,10 +215,10 @@ def test_stored_answers_of_the_checks_match_the_key(keras):
 # --- curve readers ------------------------------------------------------------------------------
 
 def test_best_epoch_counts_from_one_and_takes_the_first_tie():
-    assert ref.best_epoch({"val_loss": [3, 2, 1, 1, 2]}) == 3
-    assert ref.best_epoch({"loss": [1], "val_loss": [0.5]}) == 1
-    with pytest.raises(KeyError, match="val_loss"):
-        ref.best_epoch({"loss": [1.0]})
+    assert ref.best_epoch({"val_ce": [3, 2, 1, 1, 2], "val_loss": [5, 4, 3, 2, 1]}) == 3
+    assert ref.best_epoch({"ce": [1], "val_ce": [0.5]}) == 1
+    with pytest.raises(KeyError, match="val_ce"):
+        ref.best_epoch({"loss": [1.0], "val_loss": [1.0]})
 
 
 @pytest.mark.parametrize("kind", ref.DIAGNOSES)
@@ -169,14 +226,17 @@ def test_synthetic_histories_are_diagnosed_as_made(kind):
     for epochs in (6, 10, 30, 100):
         for seed in range(20):
             history = ref.synthetic_history(kind, epochs, noise=0.02, seed=seed)
-            assert len(history["loss"]) == len(history["val_loss"]) == epochs
+            assert len(history["ce"]) == len(history["val_ce"]) == epochs
+            assert history["loss"] == history["ce"]
             assert ref.diagnose(history) == kind
+            assert ref.diagnose(ref.synthetic_history(kind, epochs, 0.02, seed,
+                                                      penalty=0.7)) == kind
 
 
 def test_diagnose_follows_its_rules():
-    rising = {"loss": [2.0, 1.0, 0.5, 0.3, 0.2, 0.1], "val_loss": [2.0, 1.0, 0.9, 1.0, 1.1, 1.2]}
+    rising = {"ce": [2.0, 1.0, 0.5, 0.3, 0.2, 0.1], "val_ce": [2.0, 1.0, 0.9, 1.0, 1.1, 1.2]}
     assert ref.diagnose(rising) == "overfit"
-    slow = {"loss": [2.0, 1.9, 1.8, 1.7, 1.6, 1.5], "val_loss": [2.0, 1.9, 1.8, 1.7, 1.6, 1.5]}
+    slow = {"ce": [2.0, 1.9, 1.8, 1.7, 1.6, 1.5], "val_ce": [2.0, 1.9, 1.8, 1.7, 1.6, 1.5]}
     assert ref.diagnose(slow) == "underfit"
     assert ref.diagnose(slow, halved=0.8) == "good fit"
     with pytest.raises(ValueError):
@@ -187,20 +247,22 @@ def test_diagnose_follows_its_rules():
 
 def test_solutions_pass_every_check(keras, capsys):
     check.check_build_model(_build_model(keras))
+    check.check_dropout(_dropout())
     check.check_early_stopping(_make_early_stopping(keras))
     check.check_fit_variant(_fit_variant())
     check.check_best_epoch(ref.best_epoch)
     check.check_diagnose(ref.diagnose)
-    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
 
 
 def test_the_key_passes_every_check(keras, capsys):
     check.check_build_model(ref.build_model)
+    check.check_dropout(ref.dropout)
     check.check_early_stopping(ref.make_early_stopping)
     check.check_fit_variant(ref.fit_variant)
     check.check_best_epoch(ref.best_epoch)
     check.check_diagnose(ref.diagnose)
-    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
 
 
 def test_the_student_package_ships_no_answers():
@@ -217,7 +279,7 @@ def test_the_student_package_ships_no_answers():
         assert not any("answer_key" in name for name in imported), path
         defined = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}
         assert not defined & {"build_model", "fit_variant", "make_early_stopping", "best_epoch",
-                              "diagnose", "early_stopping"}, path
+                              "diagnose", "early_stopping", "dropout"}, path
 
 
 @pytest.mark.parametrize("wrong, match", [
@@ -226,6 +288,8 @@ def test_the_student_package_ships_no_answers():
     ("bn-after-relu", "no activation"), ("sgd", "Adam optimizer"), ("adamw", "Adam optimizer"),
     ("lr", "learning rate"), ("amsgrad", "defaults"), ("mae", "nothing else"),
     ("no-metric", "nothing else"), ("logits", "wrong loss"), ("loss", "wrong loss"),
+    ("no-ce", "'ce'"), ("ce-string", "'ce'"), ("ce-logits", "default settings"),
+    ("ce-accuracy", "SparseCategoricalCrossentropy"),
 ])
 def test_model_mistakes(keras, wrong, match):
     with pytest.raises(AssertionError, match=match):
@@ -234,7 +298,8 @@ def test_model_mistakes(keras, wrong, match):
 
 @pytest.mark.parametrize("wrong", ["keep-prob", "l1", "input-dropout", "fixed-l2", "l2-output",
                                    "bn-after-relu", "sgd", "adamw", "lr", "amsgrad", "mae",
-                                   "no-metric", "logits", "loss"])
+                                   "no-metric", "logits", "loss", "no-ce", "ce-string",
+                                   "ce-logits", "ce-accuracy"])
 def test_hidden_readers_tell_model_mistakes(keras, wrong):
     student, key_model = _build_model(keras, wrong), ref.build_model
     for kwargs in (dict(l2=0.0123), dict(dropout=0.27), dict(batch_norm=True),
@@ -247,6 +312,9 @@ def test_hidden_readers_tell_model_mistakes(keras, wrong):
 
 @pytest.mark.parametrize("overrides, match", [
     ({"monitor": "loss"}, "training loss keeps falling"),
+    ({"monitor": "val_loss", "mode": "auto"}, "L2 penalty"),
+    ({"monitor": "ce"}, "TRAINING cross-entropy"),
+    ({"mode": "auto"}, "mode="),
     ({"monitor": "val_accuracy"}, "wrong quantity"),
     ({"restore_best_weights": False}, "restore_best_weights=True"),
     ({"min_delta": 0.5}, "min_delta argument"),
@@ -279,13 +347,14 @@ def test_validating_on_the_test_set_is_caught(keras):
 
 
 @pytest.mark.parametrize("answer, match", [
-    (lambda h: int(np.argmin(h["val_loss"])), "counted from 1"),
-    (lambda h: int(np.argmin(h["loss"])) + 1, "TRAINING loss"),
+    (lambda h: int(np.argmin(h["val_ce"])), "counted from 1"),
+    (lambda h: int(np.argmin(h["ce"])) + 1, "TRAINING loss"),
+    (lambda h: int(np.argmin(h["val_loss"])) + 1, "L2 penalty"),
     (lambda h: int(np.argmax(h["val_accuracy"])) + 1, "val_accuracy"),
-    (lambda h: np.argmin(h["val_loss"]) + 1.0, "an int"),
-    (lambda h: len(h["val_loss"]) - int(np.argmin(h["val_loss"][::-1])), "tie"),
-    (lambda h: int(np.argmin(h[[k for k in h if k.startswith("val_")][0]])) + 1, "other keys"),
-    (lambda h: int(np.argmin(h["val_loss"][:-1])) + 1, "last epoch"),
+    (lambda h: np.argmin(h["val_ce"]) + 1.0, "an int"),
+    (lambda h: len(h["val_ce"]) - int(np.argmin(h["val_ce"][::-1])), "tie"),
+    (lambda h: int(np.argmin(h[[k for k in h if k.startswith("val_")][0]])) + 1, "L2 penalty"),
+    (lambda h: int(np.argmin(h["val_ce"][:-1])) + 1, "last epoch"),
 ])
 def test_best_epoch_mistakes(answer, match):
     with pytest.raises(AssertionError, match=match):
@@ -293,19 +362,19 @@ def test_best_epoch_mistakes(answer, match):
 
 
 def _training_only(history):
-    t = np.asarray(history["loss"])
+    t = np.asarray(history["ce"])
     return "good fit" if t[-3:].mean() <= 0.5 * t[0] else "underfit"
 
 
 def _last_epoch_only(history):
-    t, v = np.asarray(history["loss"]), np.asarray(history["val_loss"])
+    t, v = np.asarray(history["ce"]), np.asarray(history["val_ce"])
     if v[-1] > 1.1 * v.min():
         return "overfit"
     return "underfit" if t[-1] > 0.5 * t[0] else "good fit"
 
 
 def _gap_size(history):
-    t, v = np.asarray(history["loss"]), np.asarray(history["val_loss"])
+    t, v = np.asarray(history["ce"]), np.asarray(history["val_ce"])
     if abs(v[-3:].mean() - t[-3:].mean()) > 0.1 * t[-3:].mean():
         return "overfit"
     return "underfit" if t[-3:].mean() > 0.5 * t[0] else "good fit"
@@ -313,7 +382,7 @@ def _gap_size(history):
 
 def _rules(over, under):
     def diagnose(history):
-        t, v = np.asarray(history["loss"]), np.asarray(history["val_loss"])
+        t, v = np.asarray(history["ce"]), np.asarray(history["val_ce"])
         if over(t, v):
             return "overfit"
         return "underfit" if under(t, v) else "good fit"
@@ -321,7 +390,7 @@ def _rules(over, under):
 
 
 def _underfit_first(history):
-    t, v = np.asarray(history["loss"]), np.asarray(history["val_loss"])
+    t, v = np.asarray(history["ce"]), np.asarray(history["val_ce"])
     if t[-3:].mean() > 0.5 * t[0]:
         return "underfit"
     return "overfit" if v[-3:].mean() > 1.1 * v.min() else "good fit"
@@ -336,6 +405,14 @@ _absolute = _rules(lambda t, v: v[-3:].mean() > v.min() + 0.1,
                    lambda t, v: t[-3:].mean() > 0.5 * t[0])
 _from_the_maximum = _rules(lambda t, v: v[-3:].mean() > 1.1 * v.min(),
                            lambda t, v: t[-3:].mean() > 0.5 * t.max())
+_penalised = _rules(lambda t, v: v[-3:].mean() > 1.1 * v.min(),
+                     lambda t, v: t[-3:].mean() > 0.5 * t[0])
+
+
+def _reads_loss(history):
+    return _penalised({"ce": history["loss"], "val_ce": history["val_loss"]})
+
+
 _val_for_rule_2 = _rules(lambda t, v: v[-3:].mean() > 1.1 * v.min(),
                          lambda t, v: v[-3:].mean() > 0.5 * v[0])
 
@@ -344,21 +421,23 @@ def test_hidden_cases_tell_every_rule():
     cases = ref.diagnose_cases() + [ref.random_history(np.random.default_rng(95))
                                     for _ in range(60)]
     for wrong in (_underfit_first, _absolute, _from_the_maximum, _window(1), _window(2),
-                  _window(5), _val_for_rule_2, _training_only, _last_epoch_only, _gap_size):
+                  _window(5), _val_for_rule_2, _training_only, _last_epoch_only, _gap_size,
+                  _reads_loss):
         assert any(wrong(h) != ref.diagnose(h) for h in cases)
 
 
 @pytest.mark.parametrize("answer, match", [
-    (_training_only, "training loss alone"),
+    (_training_only, "training curve alone"),
     (_last_epoch_only, "one noisy epoch"),
-    (_gap_size, "BELOW the training loss"),
+    (_gap_size, "BELOW the training ce"),
     (lambda h: "overfitting", "one of three strings"),
     (_underfit_first, "in order"),
     (_absolute, "relative"),
     (_from_the_maximum, "FIRST epoch"),
     (_window(2), "last 3"),
     (_window(5), "wrong diagnosis"),
-    (_val_for_rule_2, "TRAINING loss"),
+    (_val_for_rule_2, "TRAINING cross-entropy"),
+    (_reads_loss, "L2 penalty"),
 ])
 def test_diagnose_mistakes(answer, match):
     with pytest.raises(AssertionError, match=match):

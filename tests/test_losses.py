@@ -72,6 +72,21 @@ def test_categorical_crossentropies_match_keras(keras_losses, k):
     assert np.isclose(ref.sparse_categorical_crossentropy(labels[:, None], p), scce, atol=1e-6)
 
 
+@pytest.mark.parametrize("shape", [(6,), (7, 1), (4, 3), (2, 3, 2)])
+def test_binary_crossentropy_from_logits_matches_keras_at_extreme_logits(keras_losses, shape):
+    import warnings
+
+    y = RNG.integers(0, 2, size=shape).astype(float)
+    z = RNG.normal(size=shape) * 5
+    flat = z.reshape(-1)
+    flat[:4] = [1000.0, -1000.0, 40.0, -745.5]
+    expected = _k(keras_losses.BinaryCrossentropy(from_logits=True, dtype="float64")(y, z))
+    with np.errstate(all="raise", under="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = ref.binary_crossentropy_from_logits(y, z)
+    assert np.isclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_tips_worked_example():
     pred = np.full_like(toy.TIPS, toy.TIPS_GUESS)
     assert ref.residuals(toy.TIPS, pred).sum() == 0
@@ -104,6 +119,7 @@ def test_check_module_holds_no_answer_key():
     source = Path(check.__file__).read_text()
     assert "answer_key" not in source and "reference" not in source.split('"""')[-1]
     for name in ("sse", "mse", "mae", "rmse", "huber", "binary_crossentropy",
+                 "binary_crossentropy_from_logits",
                  "categorical_crossentropy", "sparse_categorical_crossentropy", "best_constant",
                  "one_hot"):
         assert not hasattr(check, name)
@@ -124,6 +140,9 @@ def test_stored_values_agree_with_the_key():
     assert ref.sparse_categorical_crossentropy(labels, p) == pytest.approx(4.503803933961052)
     assert ref.categorical_crossentropy(ref.one_hot(labels, 4), p) == pytest.approx(
         4.503803933961052)
+    for _, y, z, expected, wrong in check.LOGIT_CASES:
+        assert ref.binary_crossentropy_from_logits(y, z) == pytest.approx(expected, rel=1e-12)
+        assert all(abs(value - expected) > 1e-3 for value, _ in wrong)
     for tau, best in ((0.5, 12.0), (0.75, 15.0)):
         assert ref.best_constant(check.TIPS_OUTLIER, ref.pinball(tau), check.GRID) == best
         assert check._pinball(tau)(check.TIPS_OUTLIER, np.full(7, 3.0)) == pytest.approx(
@@ -136,7 +155,20 @@ def test_reference_passes_every_check(capsys):
     check.check_binary_crossentropy(ref.binary_crossentropy)
     check.check_categorical(ref.categorical_crossentropy, ref.sparse_categorical_crossentropy)
     check.check_best_constant(ref.best_constant)
-    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
+    check.check_binary_crossentropy_from_logits(ref.binary_crossentropy_from_logits)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 6
+
+
+def test_other_stable_forms_pass_the_logits_check(capsys):
+    def softplus_form(y, z):
+        return np.mean(np.logaddexp(0.0, z) - z * y)
+
+    def plain_log(y, z):
+        return np.mean(np.maximum(z, 0) - z * y + np.log(1 + np.exp(-np.abs(z))))
+
+    check.check_binary_crossentropy_from_logits(softplus_form)
+    check.check_binary_crossentropy_from_logits(plain_log)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 2
 
 
 def _fails(match, fn, *args):
@@ -221,6 +253,35 @@ def test_crossentropy_sign_error_and_no_clipping_are_named():
         _fails("clip", check.check_binary_crossentropy, bce_unclipped)
         _fails("clip", check.check_binary_crossentropy, bce_lower_clip_only)
     _fails("such as 1e-9", check.check_binary_crossentropy, bce_zero_only)
+
+
+def _sigmoid_then_log(y, z):
+    p = 1 / (1 + np.exp(-z))
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+
+
+@pytest.mark.parametrize(("loss", "match"), [
+    (_sigmoid_then_log, "overflow encountered in exp"),
+    (lambda y, z: np.mean((1 - y) * z + np.log(1 + np.exp(-z))), "NumPy warned"),
+    (lambda y, z: np.mean(np.where(z >= 0, z - z * y + np.log1p(np.exp(-z)),
+                                   -z * y + np.log1p(np.exp(z)))), "both of its branches"),
+    (lambda y, z: np.mean(np.maximum(z, 0) + z * y + np.log1p(np.exp(-np.abs(z)))),
+     "sign error"),
+    (lambda y, z: np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))),
+     "do not sum"),
+    (lambda y, z: ref.binary_crossentropy(y, 0.5 * (1 + np.tanh(0.5 * z))), "no clipping"),
+    (lambda y, z: np.mean(np.sum(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))),
+                                 axis=-1)), "without an axis"),
+    (lambda y, z: np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))), axis=0),
+     "one number|wrong"),
+])
+def test_logits_mistakes_are_named(loss, match):
+    _fails(match, check.check_binary_crossentropy_from_logits, loss)
+
+
+def test_silenced_numpy_does_not_pass_the_logits_check():
+    with np.errstate(all="ignore"):
+        _fails("NumPy warned", check.check_binary_crossentropy_from_logits, _sigmoid_then_log)
 
 
 def test_crossentropy_averaged_over_classes_is_named():

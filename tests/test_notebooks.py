@@ -26,13 +26,18 @@ def test_lab_follows_the_conventions(lab):
     params = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(params) == 1 and params[0].source.startswith('PROFILE = "full"')
     tests = [c for c in nb.cells if is_test(c)]
-    assert 2 <= len(tests) <= 6 and sum(is_answer(c) for c in nb.cells) >= len(tests)
+    assert 2 <= len(tests) <= 8 and sum(is_answer(c) for c in nb.cells) >= len(tests)
     for cell in tests:
         assert "check." in cell.source.split(HIDDEN_MARKERS[0])[0], cell.metadata
         assert HIDDEN_MARKERS[0] in cell.source, nbgrader_meta(cell)["grade_id"]
     for cell in nb.cells:
         assert not cell.get("outputs") and not cell.get("execution_count")
     assert "record_metric(" in "".join(c.source for c in nb.cells)
+    headings = [line for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("## ")]
+    assert headings[-2:] == ["## What you learned", "## Challenge (ungraded)"], headings[-3:]
+    points = sum(nbgrader_meta(c).get("points", 0) or 0 for c in tests)
+    assert points == 10, f"{lab.id} is worth {points} points; every lab is worth 10"
 
 
 def test_run_executes_a_lab_and_reports_it(mirror, tmp_path):

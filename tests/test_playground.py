@@ -184,17 +184,114 @@ def test_widget_outside_a_kernel_prints_what_to_do(capsys):
     assert "no Jupyter kernel" in capsys.readouterr().out
 
 
-def test_widget_builds_in_a_kernel(monkeypatch):
+@pytest.fixture
+def kernel(monkeypatch):
+    """Pretend to be a Jupyter kernel; errors in button handlers surface in the test."""
     import IPython
     import ipywidgets  # noqa: F401
 
     class Shell:
         kernel = object()
 
+        def showtraceback(self, *args, **kwargs):
+            raise  # noqa: PLE0704 - re-raise the handler's error
+
     monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
+
+
+def test_widget_builds_in_a_kernel(kernel):
     assert pg.widget_unavailable_reason() is None
     box = pg.widget(dict(dataset="xor", hidden=(4,)))
     assert box is not None and len(box.children) == 2
+    assert box.panel.current() == pg.Config(dataset="xor", hidden=(4,))
+
+
+def test_widget_controls_are_laid_out_without_an_inner_scrollbar(kernel):
+    box = pg.widget()
+    controls, image = box.children
+    # the column keeps its width (no shrinking, no scrolling); the plot wraps below it
+    assert controls.layout.width == controls.layout.min_width == pg.CONTROLS_WIDTH
+    assert controls.layout.flex == "0 0 auto" and controls.layout.overflow == "visible"
+    assert box.layout.flex_flow == "row wrap" and image is box.panel.image
+    assert image.layout.max_width and image.layout.height == "auto"
+    for item in box.panel.controls.values():
+        assert item.layout.width == "100%", item.description
+    grid = next(c for c in controls.children if getattr(c, "children", None) == tuple(
+        box.panel.features))
+    assert grid.layout.overflow == "visible"
+    assert [f.description for f in box.panel.features] == list(pg.FEATURES)
+
+
+@pytest.mark.parametrize("regularization, label", [(None, "none"), ("l2", "L2")])
+def test_widget_dropdowns_show_a_label_for_every_option(kernel, regularization, label):
+    import ipywidgets
+
+    box = pg.widget(dict(regularization=regularization, reg_rate=0.01, learning_rate=0.05))
+    dropdowns = [c for c in box.panel.controls.values() if isinstance(c, ipywidgets.Dropdown)]
+    assert len(dropdowns) == 5
+    for dropdown in dropdowns:
+        assert all(str(text).strip() for text in dropdown._options_labels), dropdown.description
+        assert dropdown.index is not None and dropdown.label.strip(), dropdown.description
+    reg = box.panel.controls["regularization"]
+    assert reg.label == label and box.panel.current().regularization == regularization
+    reg.label = "none"
+    assert box.panel.current().regularization is None
+    assert box.panel.controls["learning rate"].label == "0.05"  # a rate off the list is kept
+
+
+def test_widget_train_shows_a_png_image_not_a_figure_repr(kernel, monkeypatch, capsys):
+    displayed, frames = [], []
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: displayed.append(a))
+    render = pg.plot_png
+    monkeypatch.setattr(pg, "plot_png", lambda r, **k: frames.append(len(r.train_loss))
+                        or render(r, **k))
+    box = pg.widget(dict(dataset="xor", hidden=(4,), epochs=30), redraw_every=10)
+    panel = box.panel
+    assert panel.image.value == b""
+    panel.button.click()
+    assert panel.image.format == "png" and panel.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert frames == [10, 20, 30]  # redrawn while it learns, then the final run
+    assert "test accuracy" in panel.status.value and not panel.button.disabled
+    assert displayed == [] and capsys.readouterr().out == ""  # no Figure, no text repr
+
+
+def test_widget_says_when_the_plot_is_stale_and_reports_bad_settings(kernel):
+    box = pg.widget(dict(dataset="gauss", hidden=(), epochs=10))
+    panel = box.panel
+    assert panel.status.value.startswith("Press <b>Train</b>")
+    panel.train()
+    assert panel.status.value.startswith("gauss") and panel.button.button_style == "primary"
+    picture = panel.image.value
+    panel.controls["noise"].value = 0.2
+    assert panel.status.value == pg.STALE and panel.button.button_style == "warning"
+    panel.features[4].value = True
+    assert panel.status.value == pg.STALE
+    panel.controls["hidden"].value = "9"
+    panel.button.click()  # an impossible layer size is reported, not raised
+    assert "Cannot train" in panel.status.value and "1-8 units" in panel.status.value
+    panel.controls["hidden"].value = "four"
+    assert panel.train() is None and "separated by commas" in panel.status.value
+    assert panel.image.value == picture and not panel.button.disabled
+    panel.controls["hidden"].value = "2"
+    result = panel.train()
+    assert result.config.noise == 0.2 and "x1*x2" in result.config.features
+    assert result.config.hidden == (2,) and panel.status.value != pg.STALE
+
+
+def test_importing_the_package_and_the_playground_stays_light():
+    import subprocess
+
+    code = ("import sys, dlcourse, dlcourse.playground, dlcourse.checks.playground\n"
+            "print(sorted({'tensorflow', 'ipywidgets', 'matplotlib', 'keras'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_train_calls_back_every_few_epochs():
+    seen = []
+    result = pg.train(dataset="gauss", epochs=25, callback=lambda r: seen.append(
+        len(r.train_loss)), callback_every=10)
+    assert seen == [10, 20, 25] and len(result.train_loss) == 25
 
 
 # --- the checks ---------------------------------------------------------------------------
@@ -282,27 +379,3 @@ def test_diverged_mistakes():
         check.check_diverged(reference_diverged, 0.1, 0.1)
     with pytest.raises(AssertionError, match="should train"):
         check.check_diverged(reference_diverged, 10.0, 0.00001)
-
-
-def test_widget_button_trains_and_draws(monkeypatch):
-    import IPython
-    import ipywidgets  # noqa: F401
-
-    class Shell:
-        kernel = object()
-
-        def showtraceback(self, *args, **kwargs):
-            raise  # surface errors from the button's handler
-
-    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell())
-    shown = []
-    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
-    box = pg.widget(dict(dataset="xor", hidden=(4,), epochs=20), redraw_every=10)
-    controls, _ = box.children
-    button = next(c for c in controls.children if getattr(c, "description", "") == "Train")
-    button.click()
-    assert len(shown) == 3 and all(hasattr(fig, "savefig") for fig in shown)
-    hidden = next(c for c in controls.children if getattr(c, "description", "") == "hidden units")
-    hidden.value = "9"
-    button.click()  # an impossible layer size is reported, not raised
-    assert len(shown) == 3 and not button.disabled

@@ -56,6 +56,7 @@ def test_money_axes_have_no_offset():
     labels = [t.get_text() for t in left.get_xticklabels() if t.get_text()]
     assert labels and all(label.startswith("$") for label in labels)
     assert plots_fmt(left, 1.2e6) == "$1.2M" and plots_fmt(left, 350_000) == "$350k"
+    assert plots_fmt(fig.axes[1], -250_000) == "-$250k"
 
 
 def plots_fmt(ax, value):

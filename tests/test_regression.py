@@ -17,14 +17,16 @@ def test_answer_key_passes_every_check(capsys):
     check.check_build_model(key.build_model)
     check.check_residuals(key.residuals)
     check.check_unscale(key.unscale)
-    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 4
+    check.check_baseline_mae(key.baseline_mae)
+    assert capsys.readouterr().out.count("\N{CHECK MARK}") == 5
 
 
 def test_check_module_ships_no_answers():
     source = Path(check.__file__).read_text()
     assert "answer_key" not in source and "reference" not in source
     names = {node.name for node in ast.parse(source).body if isinstance(node, ast.FunctionDef)}
-    assert not names & {"scale_features", "standardize", "build_model", "residuals", "unscale"}
+    assert not names & {"scale_features", "standardize", "build_model", "residuals", "unscale",
+                        "baseline_mae"}
 
 
 def test_stored_cases_agree_with_the_answer_key():
@@ -36,6 +38,23 @@ def test_stored_cases_agree_with_the_answer_key():
         assert np.allclose(key.residuals(y_true, y_pred), expected, atol=1e-12)
     for scaled, mean, std, expected in check._UNSCALE_CASES:
         assert np.allclose(key.unscale(scaled, mean, std), expected, atol=1e-9)
+    for y_train, y_eval, statistic, expected, mistakes in check._BASELINE_CASES:
+        args = (y_train, y_eval) if statistic is None else (y_train, y_eval, statistic)
+        assert np.isclose(key.baseline_mae(*args), expected, atol=1e-12)
+        own, squared, other = mistakes
+        guess_from = np.median if statistic in (None, "median") else np.mean
+        t, e = np.ravel(y_train), np.ravel(y_eval)
+        assert np.isclose(np.abs(e - guess_from(e)).mean(), own)
+        assert np.isclose(((e - guess_from(t)) ** 2).mean(), squared)
+        swapped = "mean" if statistic in (None, "median") else "median"
+        assert np.isclose(key.baseline_mae(y_train, y_eval, swapped), other)
+
+
+def test_visible_baseline_cases_cover_both_statistics_and_the_default():
+    statistics = [case[2] for case in check._BASELINE_CASES]
+    assert {"median", "mean", None} <= set(statistics)
+    for *_, expected, mistakes in check._BASELINE_CASES[:2]:
+        assert len({expected, *mistakes}) == 4  # each mistake gives its own value
 
 
 def test_every_visible_scaling_case_has_a_constant_column_or_one_test_row():
@@ -227,3 +246,48 @@ def test_tips_residuals_worked_example():
     assert np.isclose((r**2).mean(), 12.67, atol=0.005)
     assert np.isclose(np.abs(r).mean(), 3.33, atol=0.005)
     assert np.allclose(key.unscale([[1.0]], 10.0, 2.0), [12.0])
+
+
+def _eval_statistic(y_train, y_eval, statistic="median"):
+    y_eval = np.ravel(y_eval)
+    guess = np.median(y_eval) if statistic == "median" else np.mean(y_eval)
+    return float(np.abs(y_eval - guess).mean())
+
+
+def _always_mean(y_train, y_eval, statistic="median"):
+    return float(np.abs(np.ravel(y_eval) - np.mean(y_train)).mean())
+
+
+def _always_median(y_train, y_eval, statistic="mean"):
+    return float(np.abs(np.ravel(y_eval) - np.median(y_train)).mean())
+
+
+def _squared(y_train, y_eval, statistic="median"):
+    guess = np.median(y_train) if statistic == "median" else np.mean(y_train)
+    return float(((np.ravel(y_eval) - guess) ** 2).mean())
+
+
+def _mean_of_mean(y_train, y_eval, statistic="median"):
+    return float(np.abs(np.mean(y_eval) - np.median(y_train)))
+
+
+def _array(y_train, y_eval, statistic="median"):
+    return np.array([key.baseline_mae(y_train, y_eval, statistic)])
+
+
+def _default_mean(y_train, y_eval, statistic="mean"):
+    return key.baseline_mae(y_train, y_eval, statistic)
+
+
+@pytest.mark.parametrize("wrong, message", [
+    (_eval_statistic, "must come from y_train"),
+    (_always_mean, "np.median"),
+    (_always_median, "np.mean"),
+    (_squared, "mean squared error"),
+    (_mean_of_mean, "wrong value"),
+    (_array, "one number"),
+    (_default_mean, "the default"),
+])
+def test_baseline_mistakes_are_named(wrong, message):
+    with pytest.raises(CheckFailed, match=message):
+        check.check_baseline_mae(wrong)

@@ -277,3 +277,185 @@ def test_uncompiled_model_fails():
 
     with pytest.raises(AssertionError, match="not compiled"):
         check.check_build_model(build)
+
+
+# --- Task 6: SimpleDense --------------------------------------------------------------------
+
+class SimpleDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = keras.activations.get(activation)
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        return self.activation(inputs @ self.kernel + self.bias)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(units=self.units, activation=keras.activations.serialize(self.activation))
+        return config
+
+
+class NoBias(SimpleDense):
+    def call(self, inputs):
+        return self.activation(inputs @ self.kernel)
+
+
+class NoActivation(SimpleDense):
+    def call(self, inputs):
+        return inputs @ self.kernel + self.bias
+
+
+class Transposed(SimpleDense):
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(self.units, input_shape[-1]))
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
+
+    def call(self, inputs):
+        return self.activation(inputs @ tf.transpose(self.kernel) + self.bias)
+
+
+class SquareTransposed(SimpleDense):
+    """Right shapes, but the product uses the kernel transposed (caught where width == units)."""
+
+    def call(self, inputs):
+        if self.kernel.shape[0] == self.kernel.shape[1]:
+            return self.activation(inputs @ tf.transpose(self.kernel) + self.bias)
+        return super().call(inputs)
+
+
+class Frozen(SimpleDense):
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), trainable=False)
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", trainable=False)
+
+
+class Untracked(SimpleDense):
+    def build(self, input_shape):
+        self.kernel = tf.Variable(keras.initializers.GlorotUniform()((input_shape[-1], self.units)))
+        self.bias = tf.Variable(tf.zeros((self.units,)))
+
+
+class WeightsInInit(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = keras.activations.get(activation)
+        self.kernel = self.add_weight(shape=(3, units))
+        self.bias = self.add_weight(shape=(units,), initializer="zeros")
+
+    def call(self, inputs):
+        return self.activation(inputs @ self.kernel + self.bias)
+
+
+class WeightsInCall(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+
+    def call(self, inputs):
+        self.kernel = self.add_weight(shape=(inputs.shape[-1], self.units))
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
+        return inputs @ self.kernel + self.bias
+
+
+class OnesKernel(SimpleDense):
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), initializer="ones")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
+
+
+class RandomBias(SimpleDense):
+    def build(self, input_shape):
+        super().build(input_shape)
+        self.bias.assign(tf.random.normal((self.units,)))
+
+
+class NoConfig(SimpleDense):
+    def get_config(self):
+        return keras.layers.Layer.get_config(self)
+
+
+class WrapsDense(keras.layers.Layer):
+    def __init__(self, units, activation=None, **kwargs):
+        super().__init__(**kwargs)
+        self.inner = keras.layers.Dense(units, activation=activation)
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)
+        self.kernel, self.bias = self.inner.kernel, self.inner.bias
+
+    def call(self, inputs):
+        return self.inner(inputs)
+
+
+class InheritsDense(keras.layers.Dense):
+    pass
+
+
+class StopsGradient(SimpleDense):
+    """Right outputs, but the hidden layer's weights never receive a gradient."""
+
+    def call(self, inputs):
+        return self.activation(inputs @ tf.stop_gradient(self.kernel) + self.bias)
+
+
+def test_simple_dense_and_key_pass_the_check(capsys):
+    check.check_simple_dense(SimpleDense)
+    check.check_simple_dense(key.SimpleDense)
+    out = capsys.readouterr()
+    assert out.out.count("\N{CHECK MARK} SimpleDense") == 2 and out.err == ""
+
+
+def test_key_simple_dense_equals_keras_dense():
+    layer, dense = key.SimpleDense(3, activation="tanh"), keras.layers.Dense(3, "tanh")
+    x = np.random.default_rng(7).normal(size=(4, 5)).astype("float32")
+    layer(x)
+    dense(x)
+    dense.set_weights(layer.get_weights())
+    assert np.allclose(layer(x), dense(x), atol=1e-6)
+    assert [tuple(w.shape) for w in layer.weights] == [(5, 3), (3,)]
+    assert key.SimpleDense.from_config(layer.get_config()).activation is layer.activation
+
+
+def test_stored_layer_cases_make_every_mistake_visible():
+    widths_units = [(width, units) for width, units, _, _ in check.LAYER_CASES]
+    assert any(width == units for width, units in widths_units)  # a transposed kernel fits
+    assert any(width != units for width, units in widths_units)
+    assert {None, "relu"} <= {activation for *_, activation in check.LAYER_CASES}
+    assert any(batch > 1 for _, _, batch, _ in check.LAYER_CASES)
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (NoBias, "bias is missing"),
+    (NoActivation, "not applied"),
+    (Transposed, "transposed"),
+    (SquareTransposed, "transposed"),
+    (Frozen, "trainable"),
+    (Untracked, "exactly two weights"),
+    (WeightsInInit, "before it has seen an input"),
+    (WeightsInCall, "during call"),
+    (OnesKernel, "glorot_uniform"),
+    (RandomBias, "bias should start at zero"),
+    (NoConfig, "get_config"),
+    (WrapsDense, "not a layer inside"),
+    (InheritsDense, "not inherit Dense"),
+    (StopsGradient, "5 SGD steps"),
+    (lambda units, activation=None: keras.layers.Dense(units, activation), "subclasses"),
+])
+def test_simple_dense_mistakes(wrong, hint):
+    with pytest.raises(AssertionError, match=hint):
+        check.check_simple_dense(wrong)
+
+
+def test_unwritten_layer_says_not_written_yet():
+    class Blank(keras.layers.Layer):
+        def __init__(self, units, activation=None, **kwargs):
+            raise NotImplementedError()
+
+    with pytest.raises(AssertionError, match="not written yet"):
+        check.check_simple_dense(Blank)

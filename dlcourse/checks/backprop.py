@@ -7,10 +7,14 @@ returns the gradients in a dict with the same keys as ``params``.
 
 Every expected value below is a stored number, computed once with the course's answer key:
 two fixed problems of different sizes (A: 5 samples, 2-3-1 network; B: 4 samples, 3-2-2),
-and a short XOR run at non-default settings.
+a short XOR run at non-default settings, and four batches of logits for the softmax
+cross-entropy delta.
 """
 
 from __future__ import annotations
+
+import contextlib
+import warnings
 
 import numpy as np
 
@@ -93,6 +97,62 @@ XOR_LOSSES_AT = {"lr=2.0 (the default)": [0.1321667198, 0.1295736998, 0.12782510
                  "seed=0": [0.137695286, 0.1364549761, 0.1353245513]}
 
 
+# softmax and the delta of softmax with cross-entropy, dC/dz for the batch-mean cost,
+# on four batches of logits z (n, K) with integer labels (one-hot rows in the checks).
+SOFTMAX_CASES = {
+    "3 samples, 3 classes": dict(
+        z=[[2.0, 1.0, 0.1], [0.5, 2.5, -1.0], [0.0, 0.0, 0.0]], labels=[0, 2, 1],
+        softmax=[[0.659001138886, 0.242432970705, 0.0985658904093],
+                 [0.116114534674, 0.857976810608, 0.0259086547174],
+                 [0.333333333333, 0.333333333333, 0.333333333333]],
+        delta=[[-0.113666287038, 0.0808109902349, 0.0328552968031],
+               [0.0387048448914, 0.285992270203, -0.324697115094],
+               [0.111111111111, -0.222222222222, 0.111111111111]]),
+    "1 sample, 2 classes": dict(
+        z=[[0.3, -1.2]], labels=[1], softmax=[[0.817574476194, 0.182425523806]],
+        delta=[[0.817574476194, -0.817574476194]]),
+    "5 samples, 5 classes": dict(
+        z=[[0.2, -0.4, 1.1, 0.0, -2.0], [3.0, 1.0, -1.0, 0.5, 0.5],
+           [-0.7, -0.7, 2.2, 1.4, 0.1], [10.0, -10.0, 0.0, 5.0, -5.0],
+           [0.0, 0.9, -0.3, -1.6, 0.8]], labels=[4, 0, 2, 1, 3],
+        softmax=[[0.202513243681, 0.111141624595, 0.498102204207, 0.165803820507,
+                  0.02243910701],
+                 [0.758828445731, 0.102696262631, 0.0138984277905, 0.0622884319236,
+                  0.0622884319236],
+                 [0.0327162436777, 0.0327162436777, 0.59458976854, 0.267166404773,
+                  0.0728113393312],
+                 [0.993262053015, 2.0472656786e-09, 4.50940274426e-05, 0.00669254706942,
+                  3.03841166884e-07],
+                 [0.150878290176, 0.371100711922, 0.111773386467, 0.0304618014275,
+                  0.335785810007]],
+        delta=[[0.0405026487361, 0.022228324919, 0.0996204408415, 0.0331607641014,
+                -0.195512178598],
+               [-0.0482343108538, 0.0205392525262, 0.00277968555810, 0.0124576863847,
+                0.0124576863847],
+               [0.00654324873554, 0.00654324873554, -0.0810820462919, 0.0534332809546,
+                0.0145622678662],
+               [0.198652410603, -0.199999999591, 9.01880548852e-06, 0.00133850941388,
+                6.07682333767e-08],
+               [0.0301756580351, 0.0742201423845, 0.0223546772935, -0.193907639715,
+                0.0671571620014]]),
+    "2 samples, 4 classes, logits up to 1000": dict(
+        z=[[1000.0, 0.0, -1000.0, 3.0], [-2.0, 5.0, 0.5, 1.0]], labels=[2, 1],
+        softmax=[[1.0, 0.0, 0.0, 0.0],
+                 [0.000885033142242, 0.970556690091, 0.0107819109104, 0.0177763658567]],
+        delta=[[0.5, 0.0, -0.5, 0.0],
+               [0.000442516571121, -0.0147216549547, 0.00539095545519, 0.00888818292837]]),
+}
+
+
+@contextlib.contextmanager
+def _strict_numpy():
+    """NumPy's overflow, divide and invalid warnings as errors (underflow to 0 is fine)."""
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        yield
+
+
 def _case(name: str) -> dict:
     """A fresh copy of a stored case, as float arrays."""
     case = CASES[name]
@@ -149,6 +209,17 @@ def _blame(fn, task: str, *earlier: str) -> None:
                       "cell again")
 
 
+def _call(fn, *args, task: str, name: str, earlier=(), **kwargs):
+    """``call``, but when the answer raises, first blame an earlier task that is wrong: an
+    error raised inside a wrong earlier function should not look like this task's bug."""
+    __tracebackhide__ = True
+    try:
+        return call(fn, *args, task=task, name=name, **kwargs)
+    except CheckFailed:
+        _blame(fn, task, *earlier)
+        raise
+
+
 def check_sigmoid(sigmoid, sigmoid_prime) -> None:
     __tracebackhide__ = True
     task = "sigmoid"
@@ -189,7 +260,8 @@ def check_forward(forward) -> None:
                        ("B", "4 samples, 3 inputs, 2 hidden units, 2 outputs")):
         case = _case(name)
         given = {k: v.copy() for k, v in case["params"].items()}
-        got = call(forward, case["X"].copy(), given, task=task, name="forward")
+        got = _call(forward, case["X"].copy(), given, task=task, name="forward",
+                    earlier=("sigmoid",))
         if not isinstance(got, tuple | list) or len(got) != 4:
             fail(task, "forward should return the tuple (z1, a1, z2, a2)", "4 arrays", got)
         for part, value in zip(("z1", "a1", "z2", "a2"), got, strict=True):
@@ -244,9 +316,9 @@ def check_backward(backward) -> None:
         n = len(case["X"])
         cache = tuple(case[k].copy() for k in ("z1", "a1", "z2", "a2"))
         try:
-            grads = call(backward, case["X"].copy(), case["y"].copy(),
-                         {k: v.copy() for k, v in case["params"].items()}, cache, task=task,
-                         name="backward")
+            grads = _call(backward, case["X"].copy(), case["y"].copy(),
+                          {k: v.copy() for k, v in case["params"].items()}, cache, task=task,
+                          name="backward", earlier=("sigmoid_prime",))
         except CheckFailed as exc:
             if "raised ValueError" in str(exc):
                 raise CheckFailed(f"{exc}\n    hint: a shape mismatch in a product: delta2 has "
@@ -266,8 +338,8 @@ def check_backward(backward) -> None:
                 fail(task, f"d{key} is zero: the bias gradient is missing", exp, got,
                      shape_hints[key])
             if not _close(got, exp, atol=1e-9):
-                _diagnose(key, got, case, n)
                 _blame(backward, task, "sigmoid_prime")
+                _diagnose(key, got, case, n)
                 fail(task, f"d{key} has the wrong values (network {name}, {n} samples)", exp,
                      got,
                      shape_hints[key])
@@ -336,7 +408,9 @@ def check_train_xor(train_xor) -> None:
     __tracebackhide__ = True
     task = "train_xor"
     X, y = GATE_X.astype(float), XOR_Y.reshape(-1, 1).astype(float)
-    result = call(train_xor, X.copy(), y.copy(), task=task, name="train_xor", **XOR_RUN)
+    earlier = ("forward", "backward", "update")
+    result = _call(train_xor, X.copy(), y.copy(), task=task, name="train_xor", earlier=earlier,
+                   **XOR_RUN)
     if not isinstance(result, tuple) or len(result) != 2:
         fail(task, "train_xor should return (params, losses)", "a 2-tuple", result)
     params, losses = result
@@ -346,7 +420,7 @@ def check_train_xor(train_xor) -> None:
         fail(task, f"losses should hold one value per epoch (train_xor(X, y, {run}))",
              XOR_RUN["epochs"], len(losses), "append the cost once per epoch, inside the loop")
     if not _close(losses, XOR_LOSSES):
-        _blame(train_xor, task, "forward", "backward", "update")
+        _blame(train_xor, task, *earlier)
         for what, wrong in XOR_LOSSES_AT.items():
             if _close(losses[:3], wrong):
                 fail(task, f"train_xor(X, y, {run}) trained as if {what}", XOR_LOSSES, losses,
@@ -364,8 +438,8 @@ def check_train_xor(train_xor) -> None:
     for key in KEYS:
         expect_close(params[key], XOR_PARAMS[key], task, f"trained {key} after train_xor(X, y, "
                      f"{run})", "return the params after the last update", atol=1e-8)
-    result = call(train_xor, X.copy(), y.copy(), task=task, name="train_xor", hidden=4, lr=2.0,
-                  epochs=2000, seed=0)
+    result = _call(train_xor, X.copy(), y.copy(), task=task, name="train_xor", earlier=earlier,
+                   hidden=4, lr=2.0, epochs=2000, seed=0)
     params, losses = result
     losses = np.asarray(losses, dtype=float).reshape(-1)
     if len(losses) != 2000 or not losses[-1] < 0.5 * losses[0]:
@@ -381,3 +455,83 @@ def check_train_xor(train_xor) -> None:
                  "check that update changes every parameter, biases included")
     passed(task, f"XOR learned, loss {losses[0]:.4f} -> {losses[-1]:.6f}; the settings given "
            "are the ones used")
+
+
+STABLE_SOFTMAX = ("subtract each row's largest logit first: np.exp(z - z.max(axis=1, "
+                  "keepdims=True)), then divide by the row's sum; the result is the same, and "
+                  "no exp overflows")
+
+
+def _strict_call(fn, *args, task: str, name: str):
+    __tracebackhide__ = True
+    try:
+        with _strict_numpy():
+            return call(fn, *args, task=task, name=name)
+    except CheckFailed as exc:
+        text = str(exc)
+        if any(alarm in text for alarm in ("FloatingPointError", "RuntimeWarning",
+                                           "OverflowError")):
+            detail = text.split(": ", 2)[-1].splitlines()[0]
+            fail(task, f"{name} made NumPy warn \"{detail}\" on logits up to 1000 (in the "
+                 "notebook: a warning on stderr, and nan values)", hint=STABLE_SOFTMAX)
+        raise
+
+
+def check_softmax_delta(softmax, softmax_crossentropy_delta) -> None:
+    __tracebackhide__ = True
+    task = "softmax_delta"
+    for what, case in SOFTMAX_CASES.items():
+        z = np.array(case["z"])
+        got = _strict_call(softmax, z.copy(), task=task, name="softmax")
+        arr = np.asarray(got, dtype=float)
+        if arr.shape != z.shape:
+            fail(task, f"softmax of logits of shape {z.shape} ({what}) has the wrong shape",
+                 f"shape {z.shape}", f"shape {arr.shape}", "one probability per logit: "
+                 "keep the shape, and sum each row with keepdims=True")
+        if not _close(arr, case["softmax"], atol=1e-9, rtol=1e-7):
+            rows = arr.sum(axis=1)
+            hint = "softmax(z)[i, k] = exp(z[i, k]) / sum over j of exp(z[i, j])"
+            if not _close(rows, np.ones(len(z)), atol=1e-9):
+                hint = ("every row of probabilities should sum to 1: normalise each row "
+                        "(axis=1, keepdims=True), not each column or the whole array")
+            fail(task, f"softmax of the logits {case['z']} ({what}) is wrong",
+                 np.array(case["softmax"]), arr, hint)
+    for what, case in SOFTMAX_CASES.items():
+        z, labels = np.array(case["z"]), np.array(case["labels"])
+        y = np.eye(z.shape[1])[labels]
+        n, k = z.shape
+        got = _strict_call(softmax_crossentropy_delta, z.copy(), y.copy(), task=task,
+                           name="softmax_crossentropy_delta")
+        arr = np.asarray(got, dtype=float)
+        exp, a = np.array(case["delta"]), np.array(case["softmax"])
+        if arr.shape != exp.shape:
+            fail(task, f"the delta for {what} has the wrong shape", f"shape {exp.shape}",
+                 f"shape {arr.shape}", "one value per logit: the same shape as z, (n, K)")
+        if _close(arr, exp, atol=1e-9, rtol=1e-7):
+            continue
+        known = [
+            (-exp, "sign error: the delta is a - y (prediction minus target), not y - a"),
+            (n * exp, f"{n} times too large: the cost is the mean over the {n} samples, so "
+                      "divide a - y by n"),
+            (exp / k, "divide by n, the number of samples, not by the number of entries "
+                      "n * K"),
+            (exp * a * (1 - a), "the softmax's derivative is already inside a - y: do not "
+                                "multiply by a * (1 - a) again"),
+            (exp + (y - labels.reshape(-1, 1)) / n, "y is one-hot: subtract the one-hot "
+                                                    "rows, not the class indices "
+                                                    "(np.argmax(y, axis=1))"),
+        ]
+        rows = arr.sum(axis=1)
+        hint = ("delta = (softmax(z) - y) / n, with n = z.shape[0] samples and y the one-hot "
+                "labels")
+        if not _close(rows, np.zeros(n), atol=1e-9):
+            hint = ("each row of the delta should sum to 0 (the probabilities sum to 1, and "
+                    "so does a one-hot row): " + hint)
+        for wrong, known_hint in known:
+            if _close(arr, wrong, atol=1e-9, rtol=1e-7):
+                hint = known_hint
+                break
+        fail(task, f"the delta for {what} (logits {case['z']}, labels {case['labels']}) is "
+             "wrong", exp, arr, hint)
+    passed(task, "softmax is stable at logits of 1000, and the delta of softmax with "
+           "cross-entropy is (a - y) / n")

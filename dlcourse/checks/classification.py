@@ -598,3 +598,71 @@ def check_pick_threshold(pick_threshold) -> None:
     note = (" (roc_points is still wrong: fix it in Task 5; this check gave pick_threshold "
             "the right ROC points)") if broken else ""
     passed(task, "the highest threshold that reaches the target recall" + note)
+
+
+# -- Task 7: a threshold for a required precision ---------------------------------------------
+
+# (labels, scores, [(min_precision, lowest qualifying threshold)]), derived by hand from the
+# precision of "score >= t" at each distinct score t.
+# Case A, scores from high to low flag 1, 0, 1, 1, 0, 1, 0, 1, 0, 0: precisions 1, 1/2, 2/3,
+# 3/4, 3/5, 2/3, 4/7, 5/8, 5/9, 1/2 rise and fall, several targets are met exactly, and 0.5
+# is first met again by the last candidate.
+# Case B: ties across the classes at 0.64 and 0.3; the top score is a negative, so precision
+# 1 is never reached (inf), nor 0.65 (a tie split by sorting would reach 2/3 or 4/6).
+# Case C: the lowest score is a positive; scores with up to five decimals.
+_PRECISION_CASES = [
+    ([0, 1, 0, 1, 0, 1, 1, 0, 1, 0],
+     [0.1745, 0.4721, 0.8311, 0.2906, 0.5537, 0.9123, 0.6604, 0.3318, 0.7452, 0.0582],
+     [(0.75, 0.6604), (0.6, 0.2906), (0.625, 0.2906), (0.5, 0.0582), (1.0, 0.9123),
+      (0.7, 0.6604)]),
+    ([1, 0, 1, 0, 1, 0, 0, 1], [0.64, 0.873, 0.3, 0.3, 0.512, 0.127, 0.64, 0.64],
+     [(1.0, np.inf), (0.6, 0.512), (0.55, 0.3), (0.5, 0.127), (0.65, np.inf)]),
+    ([1, 0, 1, 0, 1, 0, 1], [0.03125, 0.48751, 0.66667, 0.91, 0.2, 0.0625, 0.8],
+     [(4 / 7, 0.03125), (0.5, 0.03125), (0.6, 0.2), (0.75, np.inf)]),
+]
+
+_PRECISION_HINT = ("precision = TP / (TP + FP) of the predictions score >= t, class 1 positive; "
+                   "try every distinct score from the lowest up (precision can fall and rise "
+                   "again) and return the first with precision >= min_precision (>=, not >), "
+                   "unrounded; return np.inf when no score reaches it")
+
+
+def _earlier_tasks_broken(namespace) -> list[str]:
+    """Earlier tasks (by number) whose functions fail a stored case."""
+    if not isinstance(namespace, dict):
+        return []
+    broken = []
+    counts, ratios = namespace.get("confusion_counts"), namespace.get("precision_recall_f1")
+    try:
+        ok = all(tuple(int(c) for c in counts(y, p)) == expected
+                 for y, p, expected, _ in _COUNT_CASES) if callable(counts) else True
+        ok = ok and (all(np.allclose([float(v) for v in ratios(*c)], e)
+                         for c, e in _RATIO_CASES) if callable(ratios) else True)
+    except Exception:
+        ok = False
+    if not ok:
+        broken.append("Task 4 (confusion_counts / precision_recall_f1)")
+    roc = namespace.get("roc_points")
+    if callable(roc) and not _roc_points_work(roc):
+        broken.append("Task 5 (roc_points)")
+    return broken
+
+
+def check_threshold_for_precision(threshold_for_precision) -> None:
+    __tracebackhide__ = True
+    task = "threshold_for_precision"
+    for y, s, targets in _PRECISION_CASES:
+        for min_precision, expected in targets:
+            got = call(threshold_for_precision, np.array(y), np.array(s), min_precision,
+                       task=task, name="threshold_for_precision")
+            got = _number(got, task, "the threshold")
+            if got == expected or abs(got - expected) <= 1e-9:
+                continue
+            hint = _PRECISION_HINT
+            broken = _earlier_tasks_broken(getattr(threshold_for_precision, "__globals__", None))
+            if broken:
+                hint += "; your function uses " + " and ".join(broken) + ", which fail their " \
+                        "own checks: fix them first"
+            fail(task, f"lowest threshold with precision >= {min_precision:.4g} for labels {y} "
+                 f"and scores {s}", expected, got, hint)
+    passed(task, "the lowest threshold whose precision reaches the target; np.inf when none")

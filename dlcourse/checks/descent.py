@@ -7,6 +7,7 @@ patched NumPy comparison cannot make a wrong answer pass.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -91,6 +92,55 @@ BATCH_CASES = (
 )
 
 
+# Adam (task 6), computed with the answer key's adam_step.
+# (theta, grad, m, v, t, lr, beta1, beta2, epsilon) in the middle of a run, and the new
+# (theta, m, v, t) it gives.
+ADAM_MID = ((0.5, -1.5, 2.0), (0.2, -0.05, 1.5), (0.1, 0.02, -0.3), (0.04, 0.001, 0.5),
+            4, 0.01, 0.6, 0.9, 0.01)
+ADAM_MID_EXPECTED = ((0.49529339097536257, -1.4986229323064946, 1.9964802152809369),
+                     (0.14, -0.008000000000000004, 0.4200000000000001),
+                     (0.04000000000000001, 0.00115, 0.6749999999999999), 5)
+# The theta that common mistakes give on ADAM_MID, and what each one got wrong.
+ADAM_MID_MISTAKES = (
+    ("the update has no bias correction: divide m by (1 - beta1**t) and v by (1 - beta2**t) "
+     "before using them", (0.49333333333333335, -1.4981781600064286, 1.9949493967813268)),
+    ("the bias correction uses the old t: add 1 to t first, then correct with the new t (t = 1 "
+     "on the first update, so 1 - beta**t is never 0)",
+     (0.4954181147968174, -1.4986449146630119, 1.996580160576418)),
+    ("epsilon went inside the square root: the lab adds it after it, sqrt(v_hat) + epsilon",
+     (0.4953738344447635, -1.499233518986153, 1.9964635111520332)),
+    ("epsilon was added to sqrt(v) before the bias correction (Keras arranges it that way); "
+     "this lab adds it to sqrt(v_hat), the square root of the corrected v",
+     (0.49537409146110056, -1.4987358502225843, 1.996495455716622)),
+    ("the step uses the raw gradient instead of m_hat: that is RMSProp; Adam moves by "
+     "m_hat / (sqrt(v_hat) + epsilon)",
+     (0.493799109847312, -1.492062581814635, 1.9884068347881831)),
+    ("theta moved with the old m and v: update m and v with this gradient first, then move "
+     "theta with them", (0.49663813641097326, -1.5036499128958096, 2.0029175068112566)),
+    ("the square root of v_hat is missing from the denominator",
+     (0.4859019755155373, -1.493227379029191, 1.997253755183428)),
+    ("you moved uphill: subtract lr * m_hat / (sqrt(v_hat) + epsilon)",
+     (0.5047066090246374, -1.5013770676935054, 2.003519784719063)),
+)
+# m and v on ADAM_MID with beta and (1 - beta) swapped.
+ADAM_MID_SWAPPED = ((0.16, -0.022, 0.7799999999999999), (0.04, 0.00235, 2.075))
+# From theta (10, 10), m = v = 0, t = 0: four gradients at lr 0.3, beta1 0.8, beta2 0.95,
+# epsilon 0.5, each call fed the state the previous one returned; rows (theta, m, v, t).
+ADAM_RUN_GRADIENTS = ((115.66666666666667, 46.0), (-20.0, 5.0), (3.0, -8.0), (0.5, 0.25))
+ADAM_RUN = (
+    ((9.7012912482066, 9.703225806451613), (23.13333333333333, 9.199999999999998),
+     (668.9388888888896, 105.8000000000001), 1),
+    ((9.554748368593094, 9.490867748599843), (14.506666666666664, 8.359999999999998),
+     (655.491944444445, 101.76000000000009), 2),
+    ((9.442087313321489, 9.374857842062589), (12.205333333333332, 5.087999999999999),
+     (623.1673472222228, 99.87200000000009), 3),
+    ((9.354142785456727, 9.284286368987294), (9.864266666666666, 4.120399999999999),
+     (592.0214798611117, 94.88152500000007), 4),
+)
+# The first update from (10, 10) at Keras's defaults (lr 0.001, 0.9, 0.999, 1e-7).
+ADAM_FIRST_DEFAULT = (9.999000000000864, 9.999000000002173)
+
+
 def _close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> bool:
     return close(got, expected, atol=atol, rtol=rtol)
 
@@ -109,17 +159,22 @@ def _pair(value, task: str, what: str) -> tuple[float, float]:
 
 
 def _earlier_is_wrong(fn, name: str) -> bool:
-    """Whether the earlier task ``name`` that ``fn`` can call fails its first stored case."""
+    """Whether the earlier task ``name`` that ``fn`` can call fails any of its stored cases."""
     earlier = getattr(fn, "__globals__", {}).get(name)
     if not callable(earlier):
         return False
-    x, y = _arrays("the line")
     try:
         if name == "mse_gradient":
-            got = earlier(x.copy(), y.copy(), 10.0, 10.0)
-            return not _close(np.asarray(got, dtype=float).reshape(-1), GRADIENT_CASES[0][3])
-        got = earlier(x.copy(), y.copy(), 10.0, 10.0, 0.09)
-        return not _close(np.asarray(got, dtype=float).reshape(-1), STEP_CASES[0][4])
+            for data, w, b, expected in GRADIENT_CASES:
+                got = earlier(*_arrays(data), w, b)
+                if not _close(np.asarray(got, dtype=float).reshape(-1), expected):
+                    return True
+            return False
+        for data, w, b, lr, expected in STEP_CASES:
+            got = earlier(*_arrays(data), w, b, lr)
+            if not _close(np.asarray(got, dtype=float).reshape(-1), expected):
+                return True
+        return False
     except Exception:
         return True
 
@@ -199,7 +254,10 @@ def _expect_rows(got, rows, task, what, hint, earlier):
     __tracebackhide__ = True
     for k, expected in rows.items():
         if not _close(got[k], expected):
-            if k == 0:
+            if _close(got[k][:2], expected[:2]):
+                hint = ("(w, b) are right but the loss is not: the loss is the MSE of the line "
+                        "on all the data, np.mean((w * x + b - y) ** 2)")
+            elif k == 0:
                 hint = ("row 0 is the start: the (w, b) you are given and the loss there, "
                         "recorded before the first update")
             else:
@@ -214,7 +272,7 @@ def check_gradient_descent(gradient_descent) -> None:
         return _fix_first(gradient_descent, task, ((1, "mse_gradient"), (2, "step")))
 
     hint = ("each epoch: one step(...) on all the data with the learning rate lr, then append "
-            "(w, b, loss) with the loss computed at the new (w, b)")
+            "(w, b, loss) with the loss np.mean((w * x + b - y) ** 2) at the new (w, b)")
     what = "gradient_descent(x, y, 10, 10, 0.09, 50) on the line"
     got = _history(call(gradient_descent, np.array(X), np.array(Y), 10.0, 10.0, 0.09, 50,
                         task=task, name="gradient_descent"), task, what, 50)
@@ -312,3 +370,84 @@ def check_momentum_descent(momentum_descent) -> None:
                  "start from the (w, b) you are given and use the lr and momentum you are "
                  "given (here 0.04 and 0.5); " + hint, earlier)
     passed(task, "momentum reaches a low loss in far fewer epochs at lr = 0.01")
+
+
+def _adam_state(value, task, what, size):
+    """The four outputs (theta, m, v, t) of adam_step as three flat arrays and an int."""
+    __tracebackhide__ = True
+    if not isinstance(value, (tuple, list)) or len(value) != 4:
+        fail(task, f"{what} should return four things", "(theta, m, v, t)", value,
+             "return theta, m, v, t: the new parameters and the new state")
+    arrays = []
+    for name, part in zip(("theta", "m", "v"), value[:3], strict=True):
+        arr = as_array(part, task, f"the {name} that {what} returned").reshape(-1)
+        if arr.size != size:
+            fail(task, f"the {name} that {what} returned has {arr.size} numbers",
+                 f"{size}, one per parameter", part, "work element-wise on whole arrays")
+        arrays.append(arr)
+    t = value[3]
+    if not isinstance(t, numbers.Integral) or isinstance(t, bool):
+        fail(task, f"the t that {what} returned should be an int", "an int",
+             type(t).__name__, "t counts updates: t = t + 1")
+    return (*arrays, int(t))
+
+
+def _adam_hint(got, m_ok: bool, v_ok: bool) -> str:
+    theta, m, v, _ = got
+    if not m_ok:
+        if _close(m, ADAM_MID_SWAPPED[0]):
+            return "beta1 and (1 - beta1) are swapped: m = beta1 * m + (1 - beta1) * grad"
+        return "m is the moving average of the gradients: m = beta1 * m + (1 - beta1) * grad"
+    if not v_ok:
+        if _close(v, ADAM_MID_SWAPPED[1]):
+            return "beta2 and (1 - beta2) are swapped: v = beta2 * v + (1 - beta2) * grad**2"
+        return ("v is the moving average of the SQUARED gradients (of grad, not of m): "
+                "v = beta2 * v + (1 - beta2) * grad**2")
+    for hint, wrong in ADAM_MID_MISTAKES:
+        if _close(theta, wrong):
+            return hint
+    return ("m and v are right; the step is theta - lr * m_hat / (sqrt(v_hat) + epsilon) with "
+            "m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t), t already increased")
+
+
+def check_adam_step(adam_step) -> None:
+    __tracebackhide__ = True
+    task = "adam_step"
+    theta, grad, m, v, t, lr, beta1, beta2, epsilon = ADAM_MID
+    what = (f"adam_step(theta, grad, m, v, t={t}, lr={lr}, beta1={beta1}, beta2={beta2}, "
+            f"epsilon={epsilon})")
+    got = _adam_state(call(adam_step, np.array(theta), np.array(grad), np.array(m), np.array(v),
+                           t, lr, beta1, beta2, epsilon, task=task, name="adam_step"),
+                      task, what, 3)
+    if got[3] != t + 1:
+        fail(task, f"{what} returned the wrong t", t + 1, got[3],
+             "t counts the updates done: this call makes one more")
+    m_ok, v_ok = _close(got[1], ADAM_MID_EXPECTED[1]), _close(got[2], ADAM_MID_EXPECTED[2])
+    for name, k, ok in (("m", 1, m_ok), ("v", 2, v_ok), ("theta", 0, None)):
+        if not (ok if ok is not None else _close(got[0], ADAM_MID_EXPECTED[0])):
+            fail(task, f"the {name} that {what} returned is wrong",
+                 np.array(ADAM_MID_EXPECTED[k]), got[k], _adam_hint(got, m_ok, v_ok))
+    state = (np.array([10.0, 10.0]), np.zeros(2), np.zeros(2), 0)
+    for k, (g, expected) in enumerate(zip(ADAM_RUN_GRADIENTS, ADAM_RUN, strict=True), start=1):
+        what = (f"update {k} of a run from theta = (10, 10), m = v = 0, t = 0 with lr=0.3, "
+                "beta1=0.8, beta2=0.95, epsilon=0.5")
+        got = _adam_state(call(adam_step, *state[:1], np.array(g), *state[1:], 0.3, 0.8, 0.95,
+                               0.5, task=task, name="adam_step"), task, what, 2)
+        for name, part, exp in zip(("theta", "m", "v", "t"), got, expected, strict=True):
+            if not _close(part, exp):
+                hint = ("feed each call the (theta, m, v, t) that the previous call returned; "
+                        "m and v start at 0 and t at 0")
+                if not all(math.isfinite(value) for value in np.ravel(got[0]).tolist()):
+                    hint = ("theta is not finite: on the first update t becomes 1, so "
+                            "1 - beta1**t is 1 - beta1, never 0 (increase t before correcting)")
+                fail(task, f"the {name} after {what} is wrong", np.array(exp), part, hint)
+        state = tuple(np.array(part) for part in got[:3]) + (got[3],)
+    got = _adam_state(call(adam_step, np.array([10.0, 10.0]), np.array(ADAM_RUN_GRADIENTS[0]),
+                           np.zeros(2), np.zeros(2), 0, 0.001, 0.9, 0.999, 1e-7, task=task,
+                           name="adam_step"), task, "adam_step at Keras's defaults", 2)
+    if not _close(got[0], ADAM_FIRST_DEFAULT):
+        fail(task, "the first update at Keras's defaults (lr 0.001, beta1 0.9, beta2 0.999, "
+             "epsilon 1e-7) is wrong", np.array(ADAM_FIRST_DEFAULT), got[0],
+             "use the lr, beta1, beta2 and epsilon you are given")
+    passed(task, "m, v, t and theta are right mid-run and over four updates at non-default "
+           "settings; the first update moves each parameter by lr")

@@ -1,8 +1,13 @@
-"""Checks for lab 09 (overfitting): regularised models, early stopping, reading curves.
+"""Checks for lab 09 (overfitting): regularised models, dropout by hand, early stopping,
+reading curves.
 
 Nothing here trains: models are checked by their layers, their compile settings and what they
-compute on a few inputs; ``fit_variant`` with a stand-in model that records the call; the
-callback and the curve readers on hand-made runs whose answers are stored below.
+compute on a few inputs; ``dropout`` by its properties and on seeded cases whose outputs are
+stored below; ``fit_variant`` with a stand-in model that records the call; the callback and
+the curve readers on hand-made runs whose answers are stored below.
+
+The lab compares runs by the cross-entropy metric ``ce`` (``val_ce``): Keras adds the L2
+penalty to ``loss``, so ``val_loss`` would make an L2 model look worse than it predicts.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import numbers
 
 import numpy as np
 
-from dlcourse.checks.core import call, fail, passed
+from dlcourse.checks.core import as_array, call, close, fail, passed
 from dlcourse.fit_shapes import DIAGNOSES, synthetic_history
 
 # --- Task 1: the model builder ---------------------------------------------------------------
@@ -88,6 +93,10 @@ _MODELS = [
      ["Dense(5, L2=0.0002)", "BatchNormalization", "relu", "Dropout(0.45)", "Dense(4)",
       "softmax"]),
 ]
+
+_METRICS_HINT = ('metrics=[keras.metrics.SparseCategoricalCrossentropy(name="ce"), "accuracy"]: '
+                 "the history then has 'ce' and 'val_ce', the cross-entropy without the L2 "
+                 "penalty")
 
 _ADAM_DEFAULTS = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False,
                   "weight_decay": None, "clipnorm": None, "clipvalue": None,
@@ -183,12 +192,19 @@ def _check_compile(model, task: str) -> None:
         fail(task, "wrong loss", "sparse_categorical_crossentropy", loss,
              'compile with loss="sparse_categorical_crossentropy": integer labels 0..K-1 and '
              "a softmax output (probabilities, not logits)")
-    metrics = [m if isinstance(m, str) else (m or {}).get("config", {}).get("name")
-               for m in config.get("metrics") or []]
-    if metrics != ["accuracy"]:
-        fail(task, "the model should report the loss and accuracy, nothing else",
-             ["accuracy"], metrics, 'compile with metrics=["accuracy"]; it appears in the '
-             "history as history.history['accuracy'] and ['val_accuracy']")
+    metrics = config.get("metrics") or []
+    names = [m if isinstance(m, str) else (m or {}).get("config", {}).get("name")
+             for m in metrics]
+    if sorted(map(str, names)) != ["accuracy", "ce"]:
+        fail(task, "the model should report the cross-entropy metric 'ce' and the accuracy, "
+             "nothing else", ["ce", "accuracy"], names, _METRICS_HINT)
+    ce = next(m for m in metrics if not isinstance(m, str))
+    settings = ce.get("config") or {}
+    if ce.get("class_name") != "SparseCategoricalCrossentropy" or settings.get("from_logits") \
+            or settings.get("ignore_class") is not None:
+        fail(task, "the metric named 'ce' should be keras.metrics.SparseCategoricalCrossentropy "
+             "with its default settings", "SparseCategoricalCrossentropy(name='ce')",
+             f"{ce.get('class_name')}({settings})", _METRICS_HINT)
 
 
 def _check_outputs(model, task: str, shown: str) -> None:
@@ -200,14 +216,17 @@ def _check_outputs(model, task: str, shown: str) -> None:
     except Exception as exc:  # a loss or metric that does not fit integer labels
         fail(task, f"build_model({shown}): evaluating the model on integer labels 0..K-1 "
              f"raised {type(exc).__name__}", hint='compile with loss='
-             '"sparse_categorical_crossentropy" and metrics=["accuracy"]')
-    if sorted(logs) != ["accuracy", "loss"]:
-        fail(task, "the model should report the loss and accuracy, nothing else",
-             ["accuracy", "loss"], sorted(logs), 'compile with metrics=["accuracy"]; it '
-             "appears in the history as history.history['accuracy'] and ['val_accuracy']")
+             '"sparse_categorical_crossentropy" and ' + _METRICS_HINT)
+    if sorted(logs) != ["accuracy", "ce", "loss"]:
+        fail(task, "the model should report the loss, 'ce' and the accuracy, nothing else",
+             ["accuracy", "ce", "loss"], sorted(logs), _METRICS_HINT)
     probs = np.asarray(model(x, training=False), dtype=float)
     ce = float(-np.mean(np.log(np.clip(probs[np.arange(16), y], 1e-7, 1.0))))
     penalty = float(sum(float(np.asarray(loss)) for loss in model.losses))
+    if not np.isclose(logs["ce"], ce, rtol=1e-3, atol=1e-4):
+        fail(task, f"build_model({shown}): the metric 'ce' should be the sparse categorical "
+             "cross-entropy of the predicted probabilities (without the L2 penalty)", ce,
+             logs["ce"], _METRICS_HINT)
     if not np.isclose(logs["loss"], ce + penalty, rtol=1e-3, atol=1e-4):
         fail(task, f"build_model({shown}): the loss should be the sparse categorical "
              "cross-entropy (plus the L2 penalty)", ce + penalty, logs["loss"],
@@ -230,11 +249,127 @@ def check_build_model(build_model) -> None:
         _check_compile(model, task)
         if number < 2:
             _check_outputs(model, task, shown)
-    passed(task, "layers in order, L2 factor, dropout rate, batch norm, Adam(1e-3), loss and "
-           "accuracy")
+    passed(task, "layers in order, L2 factor, dropout rate, batch norm, Adam(1e-3), loss, "
+           "'ce' and accuracy")
 
 
-# --- Task 2: training with a validation set ----------------------------------------------------
+# --- Task 2: dropout by hand ------------------------------------------------------------------
+
+# (x, rate, seed) -> dropout(x, rate, np.random.default_rng(seed)) and the generator's next
+# rng.random() afterwards, written out from the statement's rule
+# keep = rng.random(x.shape) >= rate, survivors times 1 / (1 - rate).
+_DROPOUT_CASES = [
+    ("np.arange(1.0, 13.0).reshape(3, 4)", lambda: np.arange(1.0, 13.0).reshape(3, 4), 0.25, 7,
+     [[4 / 3, 8 / 3, 4.0, 0.0], [20 / 3, 8.0, 0.0, 32 / 3], [12.0, 40 / 3, 44 / 3, 16.0]],
+     0.2548695876541246),
+    ("np.array([[-1.5, 2.0, 0.5], [3.0, -0.25, 1.0]])",
+     lambda: np.array([[-1.5, 2.0, 0.5], [3.0, -0.25, 1.0]]), 0.6, 2024,
+     [[-3.75, 0.0, 0.0], [7.5, -0.625, 0.0]], 0.07872553376199898),
+    ("np.linspace(-1.0, 1.0, 12).reshape(2, 2, 3)",
+     lambda: np.linspace(-1.0, 1.0, 12).reshape(2, 2, 3), 0.5, 11,
+     [[[0.0, 0.0, -14 / 11], [0.0, 0.0, -2 / 11]], [[0.0, 0.0, 10 / 11], [14 / 11, 0.0, 2.0]]],
+     0.6628429525167993),
+    ("np.array([0.5, -2.0, 4.0, 1.0, 3.0, -1.0, 2.0])",
+     lambda: np.array([0.5, -2.0, 4.0, 1.0, 3.0, -1.0, 2.0]), 0.1, 3,
+     [0.0, -20 / 9, 40 / 9, 10 / 9, 0.0, -10 / 9, 20 / 9], 0.15973891463707857),
+]
+_SHAPES = [(9,), (6, 5), (2, 3, 4), (2, 2, 3, 2)]
+
+
+def _state(rng) -> str:
+    return repr(rng.bit_generator.state)
+
+
+def _dropout_call(dropout, task, x, rate, rng, training=True):
+    """Call dropout on a copy of x (``training=None``: leave it at its default); fail if x
+    was changed or the result has another shape."""
+    given = x.copy()
+    shown = f"x of shape {x.shape}, rate={rate}, rng" + (
+        "" if training is None else f", training={training}")
+    args = (given, rate, rng) if training is None else (given, rate, rng, training)
+    out = call(dropout, *args, task=task, name="dropout")
+    if not np.array_equal(given, x):
+        fail(task, f"dropout({shown}) changed x itself", hint="build a new array, for "
+             "example x * keep / (1 - rate); x *= ... or x[...] = 0 changes the caller's "
+             "array (Keras' activations, in a real network)")
+    out = as_array(out, task, f"dropout({shown})")
+    if out.shape != x.shape:
+        fail(task, f"dropout({shown}) should return an array of the same shape", x.shape,
+             out.shape, "one mask entry per unit: rng.random(x.shape)")
+    return out, shown
+
+
+def check_dropout(dropout) -> None:
+    __tracebackhide__ = True
+    task = "dropout"
+    for shape in _SHAPES:
+        x = np.random.default_rng(len(shape)).uniform(1, 2, size=shape)
+        rng = np.random.default_rng(0)
+        before = _state(rng)
+        out, shown = _dropout_call(dropout, task, x, 0.6, rng, training=False)
+        if not close(out, x, atol=0, rtol=1e-12):
+            scaled = close(out, x / 0.4) or close(out, x * 0.4)
+            fail(task, f"dropout({shown}) should return x unchanged: at inference dropout "
+                 "does nothing", x, out, "the survivors were already scaled by 1/(1 - rate) "
+                 "in training, so the expected value matches: no scaling at inference"
+                 if scaled else "if not training: return a copy of x")
+        if _state(rng) != before:
+            fail(task, f"dropout({shown}) drew random numbers at inference",
+                 hint="return before drawing the mask when training is False")
+
+    x = np.random.default_rng(5).uniform(1, 2, size=(400, 250))
+    for rate in (0.3, 0.7):
+        rng = np.random.default_rng(6)
+        before = _state(rng)
+        out, shown = _dropout_call(dropout, task, x, rate, rng)
+        dropped = float(np.mean(out == 0))
+        if abs(dropped - rate) > 0.01:
+            hint = ("you drop a fraction 1 - rate: rate is the fraction DROPPED, so keep a "
+                    "unit where rng.random(x.shape) >= rate" if abs(dropped - (1 - rate)) < 0.01
+                    else "keep each unit where rng.random(x.shape) >= rate")
+            fail(task, f"dropout({shown}) should zero a fraction {rate} of the units",
+                 f"about {rate}", round(dropped, 4), hint)
+        kept = out != 0
+        if close(out[kept], x[kept], rtol=1e-9):
+            fail(task, f"dropout({shown}) keeps the survivors as they are",
+                 "x / (1 - rate) where kept", "x where kept", "inverted dropout scales the "
+                 "survivors by 1 / (1 - rate) in training, so the expected output equals x")
+        if not close(out[kept], x[kept] / (1 - rate), rtol=1e-6):
+            fail(task, f"dropout({shown}): each unit should be 0 or x / (1 - rate)",
+                 hint="np.where(keep, x / (1 - rate), 0.0), or x * keep / (1 - rate)")
+        ratio = float(out.mean() / x.mean())
+        if abs(ratio - 1) > 0.02:
+            fail(task, f"dropout({shown}) should keep the expected value: mean(out) / mean(x) "
+                 "near 1", 1.0, round(ratio, 4), "scale the survivors by 1 / (1 - rate)")
+        if _state(rng) == before:
+            fail(task, f"dropout({shown}) did not use the generator rng it was given",
+                 hint="draw the mask from the argument: rng.random(x.shape), not np.random.* "
+                 "(the global state) or a new default_rng()")
+
+    for shape in _SHAPES:
+        x = np.random.default_rng(len(shape)).uniform(1, 2, size=shape)
+        out, shown = _dropout_call(dropout, task, x, 0.0, np.random.default_rng(1))
+        if not close(out, x, atol=0, rtol=1e-12):
+            fail(task, f"dropout({shown}) with rate 0 should keep every unit unchanged", x,
+                 out, "rate is the fraction DROPPED: rate 0 keeps all, scaled by 1/(1 - 0)")
+
+    for source, make_x, rate, seed, want, following in _DROPOUT_CASES:
+        x, rng = make_x(), np.random.default_rng(seed)
+        out, shown = _dropout_call(dropout, task, x, rate, rng, training=None)
+        if not close(out, np.asarray(want), atol=1e-9, rtol=1e-9):
+            fail(task, f"dropout(x={source}, rate={rate}, rng=np.random.default_rng({seed})) "
+                 "drew another mask", np.asarray(want), out, "draw exactly as the statement "
+                 "says: keep = rng.random(x.shape) >= rate, one call, before anything else "
+                 "draws from rng")
+        if not close(rng.random(), following, atol=0, rtol=0):
+            fail(task, f"dropout(x={source}, rate={rate}, rng=np.random.default_rng({seed})) "
+                 "should draw x.size numbers from rng, once", hint="one call "
+                 "rng.random(x.shape) per training call")
+    passed(task, "inverted dropout: drops a fraction rate, scales by 1/(1 - rate), identity "
+           "at inference and at rate 0, leaves x alone, mask from rng.random(x.shape) >= rate")
+
+
+# --- Task 3: training with a validation set ----------------------------------------------------
 
 class _Spy:
     """Stands in for a Keras model: records how ``fit`` was called, trains nothing."""
@@ -283,7 +418,7 @@ def _check_fit_call(args: dict, data: dict, epochs: int, callbacks: list, task: 
     if vd is None:
         fail(task, "the model was not given the validation set", "validation_data=data['val']",
              f"validation_split={args.get('validation_split')}", "pass validation_data="
-             "data['val'] so the history has val_loss for every epoch (early stopping needs "
+             "data['val'] so the history has val_ce for every epoch (early stopping needs "
              "it too)")
     vd = tuple(vd) if isinstance(vd, (tuple, list)) else (vd,)
     if len(vd) >= 1 and _same(vd[0], data["test"][0]):
@@ -342,11 +477,12 @@ def check_fit_variant(fit_variant) -> None:
            "callbacks, silent; returns the History")
 
 
-# --- Task 3: the early-stopping callback -------------------------------------------------------
+# --- Task 4: the early-stopping callback -------------------------------------------------------
 
-def _replay(callback, val_losses) -> tuple[int, int]:
+def _replay(callback, val_ces) -> tuple[int, int]:
     """Feed a callback a made-up run without training: the model's one weight is the epoch
-    number, so the weight left at the end says which epoch was restored."""
+    number, so the weight left at the end says which epoch was restored. ``val_loss`` is
+    ``val_ce`` plus an L2 penalty that shrinks as training goes on."""
     import keras
 
     model = keras.Sequential([keras.Input(shape=(1,)), keras.layers.Dense(1)])
@@ -354,10 +490,13 @@ def _replay(callback, val_losses) -> tuple[int, int]:
     callback.set_model(model)
     callback.on_train_begin()
     ran = 0
-    for epoch, val in enumerate(val_losses):
+    for epoch, val in enumerate(val_ces):
         model.set_weights([np.full((1, 1), float(epoch + 1)), np.zeros(1)])
-        callback.on_epoch_end(epoch, {"loss": 2.0 - 0.05 * epoch, "accuracy": 0.5 + 0.01 * epoch,
-                                      "val_loss": val, "val_accuracy": 0.5})
+        penalty = 0.5 * 0.8 ** epoch
+        callback.on_epoch_end(epoch, {"loss": 2.0 - 0.05 * epoch + penalty,
+                                      "ce": 2.0 - 0.05 * epoch, "accuracy": 0.5 + 0.01 * epoch,
+                                      "val_loss": val + penalty, "val_ce": val,
+                                      "val_accuracy": 0.5})
         ran = epoch + 1
         if model.stop_training:
             break
@@ -367,8 +506,8 @@ def _replay(callback, val_losses) -> tuple[int, int]:
 
 _TURNS_UP = [1.0, 0.8, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.1]
 _CREEPS = [1.0, 0.8, 0.7, 0.69, 0.68, 0.675, 0.672, 0.671, 0.67, 0.669, 0.668, 0.667]
-# (patience, min_delta, validation losses) -> (epochs run, epoch restored), from 1: Keras'
-# EarlyStopping(monitor="val_loss", restore_best_weights=True) replayed on these values.
+# (patience, min_delta, val_ce values) -> (epochs run, epoch restored), from 1: Keras'
+# EarlyStopping(monitor="val_ce", mode="min", restore_best_weights=True) replayed on them.
 _RUNS = [
     ((4, 0.0, _TURNS_UP), (7, 3)),
     ((2, 0.0, _TURNS_UP), (5, 3)),
@@ -390,14 +529,22 @@ def check_early_stopping(make_early_stopping) -> None:
         if not isinstance(cb, keras.callbacks.EarlyStopping):
             fail(task, "make_early_stopping should return a keras.callbacks.EarlyStopping",
                  "EarlyStopping", type(cb).__name__)
-        if cb.monitor != "val_loss":
-            hint = ("the training loss keeps falling while a model overfits, so it never "
-                    "triggers: watch the validation loss" if cb.monitor == "loss" else
-                    'monitor="val_loss": the validation loss is what rises when the model '
-                    "overfits (accuracy can stay flat meanwhile)")
-            fail(task, "the callback monitors the wrong quantity", "val_loss", cb.monitor, hint)
-        if cb.mode not in ("auto", "min"):
-            fail(task, "a loss should be minimised", "mode 'auto' or 'min'", cb.mode)
+        if cb.monitor != "val_ce":
+            hint = {
+                "loss": "the training loss keeps falling while a model overfits, so it never "
+                        'triggers: watch the validation cross-entropy, monitor="val_ce"',
+                "ce": "that is the TRAINING cross-entropy; it keeps falling while a model "
+                      'overfits: monitor="val_ce"',
+                "val_loss": "val_loss includes the L2 penalty, which shrinks as the weights "
+                            "do: it can keep falling while the model gets worse on new data. "
+                            'Watch the cross-entropy alone: monitor="val_ce"',
+            }.get(cb.monitor, 'monitor="val_ce": the validation cross-entropy is what rises '
+                  "when the model overfits (accuracy can stay flat meanwhile)")
+            fail(task, "the callback monitors the wrong quantity", "val_ce", cb.monitor, hint)
+        if cb.mode != "min":
+            fail(task, "the cross-entropy should be minimised", "mode='min'", cb.mode,
+                 "Keras can guess the direction of 'val_ce' only from a compiled model; say "
+                 'mode="min"')
         if cb.restore_best_weights is not True:
             fail(task, "the model should get back the weights of its best epoch",
                  "restore_best_weights=True", f"restore_best_weights={cb.restore_best_weights!r}",
@@ -424,39 +571,42 @@ def check_early_stopping(make_early_stopping) -> None:
                   name="make_early_stopping")
         ran, restored = _replay(cb, values)
         if ran != stop:
-            fail(task, f"on the validation losses {values} the callback with patience "
+            fail(task, f"on the val_ce values {values} the callback with patience "
                  f"{patience} and min_delta {min_delta} should stop training after epoch {stop}",
-                 stop, ran, "an epoch improves only when val_loss drops by more than min_delta")
+                 stop, ran, "an epoch improves only when val_ce drops by more than min_delta")
         if restored != best:
             fail(task, "after training, the model should hold the weights of the best epoch",
                  f"weights of epoch {best}", f"weights of epoch {restored}",
                  "restore_best_weights=True")
-    passed(task, "monitors val_loss with the given patience and min_delta, restores the best "
-           "weights")
+    passed(task, "monitors val_ce (mode min) with the given patience and min_delta, restores "
+           "the best weights")
 
 
-# --- Task 4: the best epoch ---------------------------------------------------------------------
+# --- Task 5: the best epoch ---------------------------------------------------------------------
 
 _HISTORY = {
-    "loss": [1.00, 0.80, 0.62, 0.50, 0.41, 0.33, 0.26],
+    "loss": [1.40, 1.12, 0.90, 0.76, 0.63, 0.47, 0.34],
+    "ce": [1.00, 0.80, 0.62, 0.50, 0.41, 0.33, 0.26],
     "accuracy": [0.60, 0.70, 0.78, 0.82, 0.86, 0.89, 0.92],
-    "val_loss": [1.05, 0.86, 0.74, 0.70, 0.72, 0.79, 0.88],
+    "val_loss": [1.45, 1.18, 1.02, 0.96, 0.94, 0.93, 0.96],
+    "val_ce": [1.05, 0.86, 0.74, 0.70, 0.72, 0.79, 0.88],
     "val_accuracy": [0.58, 0.67, 0.72, 0.73, 0.75, 0.74, 0.73],
 }
 # (what, history, best epoch counted from 1, hint)
 _BEST = [
-    ("a tie: the lowest validation loss 0.6 at epochs 2 and 3", {
-        "loss": [1.0, 0.9, 0.8, 0.7], "val_loss": [1.0, 0.6, 0.6, 0.7]}, 2,
+    ("a tie: the lowest val_ce 0.6 at epochs 2 and 3", {
+        "ce": [1.0, 0.9, 0.8, 0.7], "val_ce": [1.0, 0.6, 0.6, 0.7]}, 2,
      "on a tie the first best epoch wins (np.argmin returns the first minimum)"),
     ("the last epoch is the best", {
-        "val_loss": [0.9, 0.8, 0.85, 0.7], "loss": [1.0, 0.8, 0.7, 0.6]}, 4,
-     "np.argmin(history['val_loss']) + 1 can be the last epoch"),
-    ("a run of one epoch", {"loss": [0.5], "val_loss": [0.7]}, 1, "epochs are counted from 1"),
+        "val_ce": [0.9, 0.8, 0.85, 0.7], "ce": [1.0, 0.8, 0.7, 0.6]}, 4,
+     "np.argmin(history['val_ce']) + 1 can be the last epoch"),
+    ("a run of one epoch", {"ce": [0.5], "val_ce": [0.7]}, 1, "epochs are counted from 1"),
     ("other metrics first and last", {
-        "val_mae": [0.3, 0.2, 0.1, 0.15, 0.2], "val_loss": [0.9, 0.5, 0.6, 0.7, 0.8],
-        "loss": [1.0, 0.9, 0.8, 0.7, 0.6], "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.9],
+        "val_mae": [0.3, 0.2, 0.1, 0.15, 0.2], "val_loss": [1.4, 1.0, 0.9, 0.85, 0.87],
+        "val_ce": [0.9, 0.5, 0.6, 0.7, 0.8], "ce": [1.0, 0.9, 0.8, 0.7, 0.6],
+        "val_accuracy": [0.5, 0.6, 0.7, 0.8, 0.9],
         "learning_rate": [0.01, 0.01, 0.001, 0.001, 0.0001]}, 2,
-     "read history['val_loss'] by name, whatever other keys the history holds"),
+     "read history['val_ce'] by name, whatever other keys the history holds"),
 ]
 
 
@@ -471,79 +621,90 @@ def check_best_epoch(best_epoch) -> None:
     hints = {
         3: "epochs are counted from 1, as Keras prints them: add 1 to np.argmin's index",
         7: "that is the epoch of the lowest TRAINING loss; it keeps falling while the model "
-           "overfits - use history['val_loss']",
-        5: "that is the best val_accuracy; this lab picks the epoch by the validation loss",
+           "overfits - use history['val_ce']",
+        5: "that is the best val_accuracy; this lab picks the epoch by the validation "
+           "cross-entropy",
+        6: "that is the lowest val_loss, which includes the L2 penalty (it shrinks as the "
+           "weights do); use the cross-entropy alone, history['val_ce']",
     }
     if int(got) != 4:
-        fail(task, "wrong best epoch: the validation loss is lowest (0.70) at epoch 4", 4,
-             got, hints.get(int(got), "np.argmin(history['val_loss']) + 1"))
+        fail(task, "wrong best epoch: val_ce is lowest (0.70) at epoch 4", 4,
+             got, hints.get(int(got), "np.argmin(history['val_ce']) + 1"))
     for what, history, want, hint in _BEST:
         got = call(best_epoch, {k: list(v) for k, v in history.items()}, task=task,
                    name="best_epoch")
         if not isinstance(got, numbers.Integral) or isinstance(got, bool) or int(got) != want:
             fail(task, f"wrong best epoch for {what}", want, got, hint)
-    passed(task, "epoch of the lowest validation loss, counted from 1, the first on a tie")
+    passed(task, "epoch of the lowest val_ce, counted from 1, the first on a tie")
 
 
-# --- Task 5: reading the curves -----------------------------------------------------------------
+# --- Task 6: reading the curves -----------------------------------------------------------------
 
-def _h(train, val):
-    return {"loss": list(train), "accuracy": [0.5] * len(train), "val_loss": list(val),
-            "val_accuracy": [0.4] * len(val)}
+def _h(train, val, penalty=0.0):
+    """A history whose cross-entropy curves are ``train`` and ``val``; ``loss`` and
+    ``val_loss`` add ``penalty``, as Keras adds an L2 penalty."""
+    return {"loss": [v + penalty for v in train], "ce": list(train),
+            "accuracy": [0.5] * len(train), "val_loss": [v + penalty for v in val],
+            "val_ce": list(val), "val_accuracy": [0.4] * len(val)}
 
 
 _GOOD = synthetic_history("good fit", 30)
+_PENALTY_HINT = ("read history['ce'] and history['val_ce']: 'loss' and 'val_loss' include "
+                 "the L2 penalty, which hides how the cross-entropy moves")
 # (what, history, diagnosis, hint); the synthetic shapes are what their names say.
 _DIAGNOSE_CASES = [
-    ("a textbook overfit (validation loss turns up after epoch 10)",
+    ("a textbook overfit (val_ce turns up after epoch 10)",
      synthetic_history("overfit", 30), "overfit",
-     "compare the end of the VALIDATION loss with its minimum; the training loss alone "
-     "always looks fine when a model overfits"),
+     "compare the end of the VALIDATION cross-entropy with its minimum; the training curve "
+     "alone always looks fine when a model overfits"),
     ("a textbook good fit (both curves fall and flatten together)", _GOOD, "good fit",
-     "the validation loss never rises and the training loss falls far below its start"),
+     "val_ce never rises and ce falls far below its start"),
     ("a textbook underfit (both curves stay high)", synthetic_history("underfit", 30),
-     "underfit", "the training loss ends above half its first-epoch value: the model has not "
-     "learned much"),
-    ("a good fit with dropout: validation loss BELOW the training loss",
-     {"loss": [1.15 * v for v in _GOOD["loss"]], "val_loss": list(_GOOD["loss"])}, "good fit",
+     "underfit", "ce ends above half its first-epoch value: the model has not learned much"),
+    ("an L2 run that overfits: val_ce turns up, the penalty in val_loss hides it",
+     synthetic_history("overfit", 30, penalty=2.0), "overfit", _PENALTY_HINT),
+    ("an L2 run that fits well: ce falls below half its start, loss with its penalty not",
+     synthetic_history("good fit", 30, penalty=1.2), "good fit", _PENALTY_HINT),
+    ("a good fit with dropout: val_ce BELOW the training ce",
+     _h([1.15 * v for v in _GOOD["ce"]], _GOOD["ce"]), "good fit",
      "validation below training usually means dropout/regularisation is active in training "
      "only; it is not a problem"),
     ("a good fit whose last epoch alone is 15 % worse (noise)",
-     {"loss": list(_GOOD["loss"]), "val_loss": _GOOD["val_loss"][:-1]
-      + [1.15 * _GOOD["val_loss"][-1]]}, "good fit",
+     _h(_GOOD["ce"], _GOOD["val_ce"][:-1] + [1.15 * _GOOD["val_ce"][-1]]), "good fit",
      "use the mean of the last 3 epochs as the end of a curve: one noisy epoch is not a "
      "trend"),
-    ("a curve that overfits AND whose training loss has not halved",
+    ("a curve that overfits AND whose training ce has not halved",
      _h([1.0, 0.9, 0.85, 0.8, 0.78, 0.76], [1.0, 0.8, 0.9, 1.0, 1.05, 1.1]), "overfit",
      "apply the rules in order: overfit first, then underfit, then good fit"),
-    ("a run whose training loss has not halved while the validation loss has",
+    ("a run whose training ce has not halved while val_ce has",
      _h([2.0, 1.6, 1.4, 1.2, 1.15, 1.1], [1.5, 0.8, 0.6, 0.55, 0.54, 0.53]), "underfit",
-     "rule 2 reads the TRAINING loss: history['loss']"),
-    ("a run whose training loss has halved and validation loss only levelled off",
+     "rule 2 reads the TRAINING cross-entropy: history['ce']"),
+    ("a run whose training ce has halved and val_ce only levelled off",
      _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 1.9, 1.8, 1.75, 1.72, 1.7]), "good fit",
-     "rule 2 reads the TRAINING loss: history['loss']"),
-    ("a validation loss whose last 3 epochs average 20 % above the minimum, the last alone "
+     "rule 2 reads the TRAINING cross-entropy: history['ce']"),
+    ("a val_ce whose last 3 epochs average 20 % above the minimum, the last alone "
      "at it", _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 1.2, 1.0, 1.3, 1.3, 1.0]), "overfit",
      "the end of a curve is the mean of its LAST 3 epochs"),
-    ("a validation loss whose last 2 epochs are 14 % above the minimum, the third-last at it",
+    ("a val_ce whose last 2 epochs are 14 % above the minimum, the third-last at it",
      _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 1.5, 1.2, 1.0, 1.14, 1.14]), "good fit",
      "the end of a curve is the mean of its last 3 epochs: (1.0 + 1.14 + 1.14) / 3 < 1.1"),
-    ("a validation loss that turned up in the middle and is back at its minimum",
+    ("a val_ce that turned up in the middle and is back at its minimum",
      _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45, 0.42], [2.0, 1.6, 1.4, 1.4, 1.0, 1.0, 1.0]),
      "good fit", "the end of a curve is the mean of its last 3 epochs, not more"),
-    ("a validation loss 18 % above its early minimum (and far below its first value)",
+    ("a val_ce 18 % above its early minimum (and far below its first value)",
      _h([2.0, 1.2, 0.8, 0.6, 0.5, 0.45], [2.0, 0.7, 0.75, 0.8, 0.82, 0.85]), "overfit",
-     "compare the end with the MINIMUM of the validation loss, not its first value"),
-    ("a training loss that rose in epoch 2 and ends above half its first value",
+     "compare the end with the MINIMUM of val_ce, not its first value"),
+    ("a training ce that rose in epoch 2 and ends above half its first value",
      _h([1.0, 1.8, 1.2, 0.6, 0.55, 0.52], [1.0, 0.9, 0.8, 0.7, 0.68, 0.66]), "underfit",
-     "compare with the FIRST epoch's training loss, history['loss'][0], not its maximum"),
-    ("a training loss whose last 3 epochs average below half its start, the last alone not",
+     "compare with the FIRST epoch's training cross-entropy, history['ce'][0], not its "
+     "maximum"),
+    ("a training ce whose last 3 epochs average below half its start, the last alone not",
      _h([2.0, 1.5, 1.2, 0.8, 0.8, 1.1], [2.0, 1.5, 1.2, 1.1, 1.08, 1.07]), "good fit",
      "the end of the training curve is the mean of its last 3 epochs too"),
-    ("the overfit above with every loss times 40",
+    ("the overfit above with every value times 40",
      _h([40.0, 36.0, 34.0, 32.0, 31.2, 30.4], [40.0, 32.0, 36.0, 40.0, 42.0, 44.0]), "overfit",
      "the thresholds are relative: end > 1.1 * min, end > 0.5 * first"),
-    ("a small overfit: losses around 0.05",
+    ("a small overfit: cross-entropies around 0.05",
      _h([0.05, 0.03, 0.02, 0.015, 0.0125, 0.011], [0.05, 0.02, 0.021, 0.023, 0.024, 0.025]),
      "overfit", "the thresholds are relative: end > 1.1 * min, not end > min + 0.1"),
 ] + [

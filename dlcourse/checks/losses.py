@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import types
+import warnings
 
 import numpy as np
 
@@ -244,6 +245,78 @@ def check_binary_crossentropy(binary_crossentropy) -> None:
                     "so does a tiny p such as 1e-9")
         _expect(got, expected, task, what, hint, wrong)
     passed(task, "matches Keras, including probabilities of exactly 0 and 1, any shape")
+
+
+# binary_crossentropy_from_logits: (what, y, z, expected, known mistakes), expected values
+# from the answer key and equal to keras.losses.BinaryCrossentropy(from_logits=True) in float64.
+LOGIT_CASES = (
+    ("binary_crossentropy_from_logits([1, 0, 1, 0], [2, -1, -0.5, 3])",
+     [1.0, 0.0, 1.0, 0.0], [2.0, -1.0, -0.5, 3.0], 1.115713508578761,
+     [(1.8657135085787608, "sign error: the middle term is - z * y"),
+      (0.9907135085787611, "the labels are swapped: y = 1 means class 1, whose probability "
+                           "is sigmoid(z)"),
+      (4.462854034315044, "average over every entry (np.mean without an axis), do not "
+                          "sum"),
+      (-0.134286491421239, "the max(z, 0) term is missing")]),
+    ("a (5, 1) column with logits 1000, -1000, 40, -40, 0 and labels 0, 1, 1, 1, 0",
+     [[0.0], [1.0], [1.0], [1.0], [0.0]], [[1000.0], [-1000.0], [40.0], [-40.0], [0.0]],
+     408.13862943611196,
+     [(8.138629436111989, "sign error or swapped labels: a logit of 1000 for a label 0 "
+                          "costs about 1000"),
+      (9.809486846792254, "no clipping here: a logit of -40 for a label 1 costs 40, not "
+                          "-log(1e-7) = 16.1; compute the loss from z, not from sigmoid(z)"),
+      (2040.69314718056, "average over every entry (np.mean), do not sum")]),
+    ("a (2, 3) batch with logits [[17, -25, 710], [-709.5, 3.2, -0.1]]",
+     [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], [[17.0, -25.0, 710.0], [-709.5, 3.2, -0.1]],
+     118.4640583391082,
+     [(2.817074324120115, "no clipping here: a logit of 710 for a label 0 costs 710; compute "
+                          "the loss from z, not from sigmoid(z)"),
+      (355.39217501732463, "average over every entry: np.mean without an axis, not a sum "
+                           "over the last axis")]),
+    ("a (2, 2, 2) batch", [[[1.0, 0.0], [0.0, 0.0]], [[1.0, 1.0], [0.0, 1.0]]],
+     [[[0.7, -1.2], [2.5, 0.0]], [[-3.0, 4.1], [-0.4, 1.5]]], 0.9647447700356676,
+     [(1.929489540071335, "average over every entry: np.mean without an axis")]),
+)
+STABLE_HINT = ("use the stable form max(z, 0) - z * y + log(1 + exp(-|z|)): exp(-|z|) is "
+               "at most 1, so nothing overflows (np.log1p(x) is log(1 + x), accurate for "
+               "tiny x)")
+NUMPY_ALARMS = ("FloatingPointError", "RuntimeWarning", "OverflowError")
+
+
+@contextlib.contextmanager
+def _strict_numpy():
+    """Turn NumPy's overflow, divide and invalid warnings into errors (underflow to 0 is fine)."""
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        yield
+
+
+def check_binary_crossentropy_from_logits(binary_crossentropy_from_logits) -> None:
+    __tracebackhide__ = True
+    task = "binary_crossentropy_from_logits"
+    _numpy_only(task, binary_crossentropy_from_logits=binary_crossentropy_from_logits)
+    for what, y, z, expected, wrong in LOGIT_CASES:
+        y, z = np.array(y), np.array(z)
+        try:
+            with _strict_numpy():
+                got = call(binary_crossentropy_from_logits, y.copy(), z.copy(), task=task,
+                           name="binary_crossentropy_from_logits")
+        except CheckFailed as exc:
+            alarm = next((a for a in NUMPY_ALARMS if a in str(exc)), None)
+            if alarm is None:
+                raise
+            detail = str(exc).rsplit(f"raised {alarm}: ", 1)[-1].splitlines()[0]
+            fail(task, f"on {what}, NumPy warned \"{detail}\" (in the notebook: a warning on "
+                 "stderr, and an inf or nan loss)", hint=STABLE_HINT + "; do not compute "
+                 "sigmoid(z) and then its log, and remember that np.where computes both of its "
+                 "branches")
+        value = _scalar(got, task, what)
+        if not math.isfinite(value):
+            fail(task, f"the loss on {what} is not finite", expected, value, STABLE_HINT)
+        _expect(value, expected, task, what, "loss = mean(max(z, 0) - z * y + log(1 + "
+                "exp(-|z|))) over every entry", wrong)
+    passed(task, "matches Keras's from_logits=True, with no overflow even at |z| = 1000")
 
 
 @contextlib.contextmanager

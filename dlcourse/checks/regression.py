@@ -6,9 +6,11 @@ ship to students, so they hold fixed cases, never an implementation of a task.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from dlcourse.checks.core import as_array, call, expect_close, fail, passed
+from dlcourse.checks.core import as_array, call, close, expect_close, fail, passed
 
 # scale_features: (X_train, X_test, expected X_train_scaled, expected X_test_scaled).
 # Columns of different scales, a column that is constant in the training set but not in
@@ -37,6 +39,21 @@ _SCALE_CASES = (
         [[0.0, -0.2020305089104422], [0.0, 1.313198307917874], [0.0, -1.111167799007432]],
         [[2.0, 0.7071067811865475], [0.0, -2.929442379201411]],
     ),
+)
+
+# baseline_mae: (y_train, y_eval, statistic (None: leave the default), expected, and what
+# three mistakes would return: the statistic of y_eval, the squared error, the other statistic).
+# Skewed targets, so the median and the mean differ; an even-length training set; shapes
+# (n,) and (n, 1); a single evaluation value.
+_BASELINE_CASES = (
+    ([1.0, 2.0, 3.0, 4.0, 100.0], [2.0, 5.0, 30.0], "median", 10.0,
+     (9.333333333333334, 244.66666666666666, 15.0)),
+    ([1.0, 2.0, 3.0, 4.0, 100.0], [2.0, 5.0, 30.0], "mean", 15.0,
+     (11.777777777777777, 251.0, 10.0)),
+    ([[4.0], [1.0], [10.0], [9.0]], [6.0, 0.0, 20.0, 3.0], "mean", 5.75, (6.375, 60.25, 6.0)),
+    ([250.0, 300.0, 1000.0, 310.0, 280.0, 5000.0], [[305.0], [100.0], [400.0], [2000.0], [2500.0]],
+     None, 838.0, (819.0, 1548420.0, 977.0)),
+    ([3.0, -1.0, 8.0], [7.5], "mean", 4.166666666666666, (0.0, 17.361111111111107, 4.5)),
 )
 
 # residuals: (y_true, y_pred, expected, what).
@@ -238,3 +255,32 @@ def check_unscale(unscale) -> None:
                      "invert y_scaled = (y - mean) / std: multiply by std, then add the mean; "
                      "return shape (n,) with reshape(-1)", atol=1e-6)
     passed(task, "predictions back in their own units, shape (n,)")
+
+
+def check_baseline_mae(baseline_mae) -> None:
+    __tracebackhide__ = True
+    task = "baseline_mae"
+    for y_train, y_eval, statistic, expected, (own, squared, other) in _BASELINE_CASES:
+        args = (np.array(y_train), np.array(y_eval))
+        shown = f"baseline_mae({y_train}, {y_eval}" + (f", {statistic!r})" if statistic else ")")
+        if statistic is None:
+            got = call(baseline_mae, *args, task=task, name="baseline_mae")
+        else:
+            got = call(baseline_mae, *args, statistic, task=task, name="baseline_mae")
+        if not isinstance(got, numbers.Real) or isinstance(got, bool):
+            fail(task, f"{shown} should return one number", "a float", type(got).__name__,
+                 "the mean of the absolute errors is a single number: return float(...)")
+        got = float(got)
+        if close(got, expected, atol=1e-9):
+            continue
+        hint = "the mean of |y_eval - guess|, where guess is one number computed from y_train"
+        if close(got, own, atol=1e-9):
+            hint = ("the guess must come from y_train: the evaluation targets stand for data "
+                    "the baseline has never seen")
+        elif close(got, squared, atol=1e-9):
+            hint = "that is the mean squared error: take absolute errors, not squared ones"
+        elif close(got, other, atol=1e-9):
+            hint = (f'statistic={statistic or "median"!r}: use np.median for "median" (the '
+                    'default) and np.mean for "mean"')
+        fail(task, f"wrong value for {shown}", expected, got, hint)
+    passed(task, "the training median or mean as the guess, scored by MAE")

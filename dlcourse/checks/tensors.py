@@ -315,3 +315,215 @@ def check_build_model(build_model) -> None:
     expect_close(got, FIT_SGD, task, f"(w, b) after {FIT_STEPS} training steps on a fixed batch "
                  f"from w = {FIT_W0}, b = {FIT_B0}", hint, rtol=1e-4, atol=1e-6)
     passed(task, "one linear unit, 2 parameters, MSE loss, plain SGD with learning rate 0.01")
+
+
+# --- Task 6: SimpleDense -----------------------------------------------------------------
+
+# (input width, units, batch size, activation); None means the default (no activation).
+# keras.layers.Dense with the same weights copied in is the reference for every output.
+LAYER_CASES = ((3, 2, 4, None), (1, 3, 2, "relu"), (5, 1, 3, "tanh"), (4, 4, 1, None),
+               (2, 5, 6, "sigmoid"))
+LAYER_HINT = ("in build(self, input_shape) create self.kernel = self.add_weight(shape="
+              "(input_shape[-1], self.units), initializer=\"glorot_uniform\") and self.bias = "
+              "self.add_weight(shape=(self.units,), initializer=\"zeros\")")
+
+
+def _make_layer(SimpleDense, units, activation, task):
+    __tracebackhide__ = True
+    if activation is None:
+        return call(SimpleDense, units, task=task, name="SimpleDense")
+    return call(SimpleDense, units, activation=activation, task=task, name="SimpleDense")
+
+
+def _layer_output(layer, x, task, what):
+    __tracebackhide__ = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            got = layer(x)
+        except Exception as exc:
+            if "new elements of state" in str(exc):  # add_weight called in call
+                fail(task, f"{what}: Keras refused to create weights during call",
+                     hint="create the weights once, in build(self, input_shape); call only "
+                     "computes with them")
+            got = call(layer, x, task=task, name=what)  # reports the call and the error
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        fail(task, f"{what} should return a tensor of numbers", "a tensor", type(got).__name__)
+
+
+def _weights_of(layer, width, units, task):
+    """The layer's (kernel, bias) variables, after checking how build made them."""
+    __tracebackhide__ = True
+    names = [getattr(v, "path", getattr(v, "name", "?")) for v in layer.weights]
+    if len(layer.weights) != 2:
+        fail(task, f"after one call on inputs of width {width} the layer should hold exactly two "
+             "weights, made with self.add_weight", 2, names,
+             "a weight Keras does not track (a plain tf.Variable) never trains; " + LAYER_HINT)
+    kernel, bias = getattr(layer, "kernel", None), getattr(layer, "bias", None)
+    if not any(v is kernel for v in layer.weights) or not any(v is bias for v in layer.weights):
+        fail(task, "the weights should be the attributes self.kernel and self.bias",
+             hint=LAYER_HINT)
+    shapes = (tuple(kernel.shape), tuple(bias.shape))
+    if shapes != ((width, units), (units,)):
+        hint = LAYER_HINT
+        if shapes[0] == (units, width):
+            hint = ("the kernel is transposed: it maps input_shape[-1] inputs to units outputs, "
+                    "shape (input_shape[-1], units), and call computes inputs @ kernel")
+        fail(task, f"kernel and bias shapes for inputs of width {width} and units={units}",
+             ((width, units), (units,)), shapes, hint)
+    if len(layer.trainable_weights) != 2:
+        fail(task, "both weights should be trainable", "kernel and bias trainable",
+             [getattr(v, "path", "?") for v in layer.trainable_weights],
+             "leave trainable at its default (True) in add_weight: training only changes "
+             "trainable weights")
+    return kernel, bias
+
+
+def _check_initial_values(kernel, bias, width, units, task):
+    __tracebackhide__ = True
+    k, b = np.asarray(kernel, dtype=float), np.asarray(bias, dtype=float)
+    if not _close(b, np.zeros(units)):
+        fail(task, "the bias should start at zero", np.zeros(units), b,
+             'add_weight(shape=(self.units,), initializer="zeros")')
+    limit = math.sqrt(6.0 / (width + units))  # glorot_uniform draws from [-limit, limit]
+    if k.size > 1 and (k.max() - k.min() < 1e-6 or np.abs(k).max() > limit + 1e-6):
+        fail(task, "the kernel should start random, drawn by glorot_uniform",
+             f"values in [-{limit:.3f}, {limit:.3f}], not all equal", k,
+             'add_weight(shape=(input_shape[-1], self.units), initializer="glorot_uniform")')
+
+
+def _compare_with_dense(layer, kernel, bias, x, activation, task, what):
+    __tracebackhide__ = True
+    import keras
+
+    rng = np.random.default_rng(x.shape[0] * 10 + x.shape[1])
+    k = rng.normal(size=tuple(kernel.shape)).astype("float32")
+    b = rng.normal(size=tuple(bias.shape)).astype("float32")
+    kernel.assign(k)
+    bias.assign(b)
+    dense = keras.layers.Dense(k.shape[1], activation=activation)
+    dense.build((None, k.shape[0]))
+    dense.set_weights([k, b])
+    expected = np.asarray(dense(x), dtype=float)
+    got = _layer_output(layer, x, task, what)
+    if got.shape != expected.shape:
+        fail(task, f"{what}: output shape", expected.shape, got.shape,
+             "call returns activation(inputs @ self.kernel + self.bias): (batch, units)")
+    act = keras.activations.get(activation)
+    hint = "call returns activation(inputs @ self.kernel + self.bias)"
+    if _close(got, np.asarray(act(x @ k), dtype=float), atol=1e-5, rtol=1e-5):
+        hint = "the bias is missing: add self.bias after the matrix product"
+    elif activation is not None and _close(got, x @ k + b, atol=1e-5, rtol=1e-5):
+        hint = f"the activation {activation!r} is not applied: keras.activations.get(activation)"
+    elif k.shape[0] == k.shape[1] and _close(got, np.asarray(act(x @ k.T + b), dtype=float),
+                                             atol=1e-5, rtol=1e-5):
+        hint = "the kernel is used transposed: compute inputs @ self.kernel"
+    expect_close(got, expected, task, f"{what} with the weights of a Dense layer copied in",
+                 hint, atol=1e-5, rtol=1e-5)
+    return (k, b), got
+
+
+def _check_training(SimpleDense, task):
+    """Two SimpleDense layers in a model take the same SGD steps as two Dense layers."""
+    __tracebackhide__ = True
+    import keras
+
+    rng = np.random.default_rng(6)
+    x = rng.uniform(-1, 1, size=(8, 2)).astype("float32")
+    y = (2 * x[:, :1] - x[:, 1:] - 1).astype("float32")  # a plane: y = 2 x1 - x2 - 1
+    start = [rng.normal(scale=0.5, size=s).astype("float32") for s in ((2, 3), (3,), (3, 1), (1,))]
+
+    def trained(make):
+        model = keras.Sequential([keras.Input(shape=(2,)), make(3, "tanh"), make(1, None)])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1),
+                      loss="mean_squared_error")
+        model.set_weights(start)
+        losses = [float(model.train_on_batch(x, y)) for _ in range(5)]
+        return model.get_weights(), losses
+
+    def student(units, activation):
+        return _make_layer(SimpleDense, units, activation, task)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            got, losses = trained(student)
+        except Exception as exc:  # the layer fails inside a compiled model
+            fail(task, "a Sequential model of two SimpleDense layers could not train: "
+                 f"{type(exc).__name__}: {str(exc)[:300]}",
+                 hint="create the weights once, in build; call only computes with them")
+        expected, _ = trained(lambda units, activation: keras.layers.Dense(units, activation))
+    if all(_close(g, s) for g, s in zip(got, start, strict=True)):
+        fail(task, "the weights did not change in 5 training steps", hint="make the weights "
+             "trainable (the default of add_weight) and keep them in self.kernel, self.bias")
+    for got_w, expected_w in zip(got, expected, strict=True):
+        expect_close(got_w, expected_w, task, "weights after 5 SGD steps of a model "
+                     "[SimpleDense(3, 'tanh'), SimpleDense(1)], compared with Dense layers",
+                     "the layer should compute exactly what Dense does", atol=1e-5, rtol=1e-4)
+    return losses
+
+
+def _check_config(SimpleDense, layer, units, activation, x, weights, task):
+    __tracebackhide__ = True
+    config = call(layer.get_config, task=task, name="get_config")
+    if not isinstance(config, dict) or config.get("units") != units or "activation" not in config:
+        fail(task, "get_config() should return the base config plus units and activation",
+             {"units": units, "activation": activation},
+             {k: config.get(k) for k in ("units", "activation")} if isinstance(config, dict)
+             else config,
+             "config = super().get_config(); config.update(units=self.units, activation="
+             "keras.activations.serialize(self.activation)); return config")
+    clone = call(SimpleDense.from_config, config, task=task, name="SimpleDense.from_config")
+    _layer_output(clone, x, task, "the layer rebuilt by from_config")
+    if len(clone.weights) == 2:
+        clone.kernel.assign(weights[0])
+        clone.bias.assign(weights[1])
+    expect_close(_layer_output(clone, x, task, "the rebuilt layer"),
+                 _layer_output(layer, x, task, "the layer"), task,
+                 f"SimpleDense.from_config(layer.get_config()) for units={units}, "
+                 f"activation={activation!r}, with the same weights",
+                 "get_config must record units and activation so that from_config builds "
+                 "the same layer", atol=1e-6, rtol=1e-6)
+
+
+def check_simple_dense(SimpleDense) -> None:
+    __tracebackhide__ = True
+    import keras
+
+    task = "SimpleDense"
+    if not isinstance(SimpleDense, type) or not issubclass(SimpleDense, keras.layers.Layer):
+        fail(task, "SimpleDense should be a class that subclasses keras.layers.Layer",
+             "class SimpleDense(keras.layers.Layer)", type(SimpleDense).__name__)
+    if issubclass(SimpleDense, keras.layers.Dense):
+        fail(task, "SimpleDense should be written from keras.layers.Layer, not inherit Dense",
+             hint="class SimpleDense(keras.layers.Layer): write __init__, build and call")
+    rng = np.random.default_rng(61)
+    for width, units, batch, activation in LAYER_CASES:
+        layer = _make_layer(SimpleDense, units, activation, task)
+        if not isinstance(layer, keras.layers.Layer):
+            fail(task, "SimpleDense(...) should create a Keras layer", "a keras.layers.Layer",
+                 type(layer).__name__)
+        if layer.weights:
+            fail(task, "the layer has weights before it has seen an input",
+                 "no weights until build", [tuple(v.shape) for v in layer.weights],
+                 "create the weights in build(self, input_shape), where input_shape[-1] tells "
+                 "the input width; __init__ does not know it yet")
+        x = rng.normal(size=(batch, width)).astype("float32")
+        what = f"SimpleDense({units}, activation={activation!r}) on a ({batch}, {width}) batch"
+        _layer_output(layer, x, task, what)
+        if any(True for _ in layer._flatten_layers(include_self=False)):
+            fail(task, "SimpleDense should hold its own weights, not a layer inside it",
+                 hint="no keras.layers.Dense inside: " + LAYER_HINT)
+        kernel, bias = _weights_of(layer, width, units, task)
+        _check_initial_values(kernel, bias, width, units, task)
+        weights, first = _compare_with_dense(layer, kernel, bias, x, activation, task, what)
+        again = _layer_output(layer, x, task, what)
+        if len(layer.weights) != 2 or not _close(again, first):
+            fail(task, "a second call changed the layer's weights",
+                 hint="create the weights once, in build, not in call")
+    _check_config(SimpleDense, layer, units, activation, x, weights, task)
+    losses = _check_training(SimpleDense, task)
+    passed(task, f"weights made in build, equal to Dense on {len(LAYER_CASES)} cases; "
+           f"a model of two SimpleDense layers trains (loss {losses[0]:.3f} -> {losses[-1]:.3f})")

@@ -1,5 +1,6 @@
 """Lab 05's tasks with the notebook's interface: a two-layer sigmoid network whose
-parameters are a dict ``{"W1", "b1", "W2", "b2"}`` (``W1`` of shape (inputs, hidden)).
+parameters are a dict ``{"W1", "b1", "W2", "b2"}`` (``W1`` of shape (inputs, hidden)), and
+the output delta of softmax with cross-entropy.
 
 The general multilayer version is :mod:`answer_key.mlp`; these functions are what the
 hidden tests compare the students' answers with.
@@ -58,6 +59,25 @@ def train_xor(X, y, hidden=4, lr=2.0, epochs=2000, seed=0):
         losses.append(cost(cache[3], y))
         params = update(params, backward(X, y, params, cache), lr)
     return params, losses
+
+
+def softmax(z):
+    """Row-wise softmax of logits of shape (n, K), stable at any logit."""
+    return activations.softmax(z, axis=-1)
+
+
+def crossentropy_cost(z, y_onehot) -> float:
+    """The mean over the batch of -sum_k y_k log softmax(z)_k, by log-sum-exp."""
+    z = np.asarray(z, dtype=float)
+    m = z.max(axis=-1, keepdims=True)
+    log_p = z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+    return float(-np.sum(np.asarray(y_onehot, dtype=float) * log_p) / len(z))
+
+
+def softmax_crossentropy_delta(z, y_onehot):
+    """dC/dz of :func:`crossentropy_cost`: (softmax(z) - y) / n, shape (n, K)."""
+    z = np.asarray(z, dtype=float)
+    return (softmax(z) - np.asarray(y_onehot, dtype=float)) / len(z)
 
 
 def random_problem(rng, n=None, inputs=None, hidden=None, outputs=None):

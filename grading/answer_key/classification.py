@@ -1,6 +1,6 @@
 """Reference pieces of a classification workflow: labels, the Iris network, churn features,
-metrics, ROC, thresholds; and what hidden tests need to probe them (model descriptions,
-made-up churn tables)."""
+metrics, ROC, thresholds for a recall and for a precision; and what hidden tests need to
+probe them (model descriptions, made-up churn tables)."""
 
 from __future__ import annotations
 
@@ -235,3 +235,17 @@ def pick_threshold(y_true, scores, target_recall: float) -> float:
     _, tpr, thresholds = roc_points(y_true, scores)
     reached = np.flatnonzero(tpr >= target_recall)
     return float(thresholds[reached[0]])
+
+
+# -- Task 7 ---------------------------------------------------------------------------------
+
+def threshold_for_precision(y_true, scores, min_precision: float) -> float:
+    """The lowest distinct score t whose predictions ``score >= t`` have precision
+    TP/(TP+FP) >= ``min_precision`` (class 1 positive); ``inf`` when no score does."""
+    y_true = np.asarray(y_true).reshape(-1).astype(bool)
+    scores = np.asarray(scores, dtype=float).reshape(-1)
+    for t in np.unique(scores):  # lowest first: the first that qualifies has the most recall
+        flagged = scores >= t
+        if _ratio(np.sum(y_true & flagged), np.sum(flagged)) >= min_precision:
+            return float(t)
+    return float(np.inf)

@@ -102,3 +102,39 @@ def loss_surface(x, y, W, B) -> np.ndarray:
     W, B = np.asarray(W, dtype=float), np.asarray(B, dtype=float)
     err = W[..., None] * x + B[..., None] - y
     return np.mean(err**2, axis=-1)
+
+
+def adam_step(theta, grad, m, v, t: int, lr: float, beta1: float, beta2: float,
+              epsilon: float):
+    """One Adam update (Kingma and Ba, Algorithm 1); returns the new ``(theta, m, v, t)``.
+
+    ``t`` counts the updates done so far (0 at the start) and is increased first, so the
+    bias corrections divide by ``1 - beta**t`` with ``t >= 1``. Epsilon is added to the
+    square root of the bias-corrected ``v``. Keras adds it before the correction instead,
+    which equals this with ``epsilon * sqrt(1 - beta2**t)`` in its place.
+    """
+    theta, grad = np.asarray(theta, dtype=float), np.asarray(grad, dtype=float)
+    t = t + 1
+    m = beta1 * np.asarray(m, dtype=float) + (1 - beta1) * grad
+    v = beta2 * np.asarray(v, dtype=float) + (1 - beta2) * grad**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return theta - lr * m_hat / (np.sqrt(v_hat) + epsilon), m, v, t
+
+
+def rmsprop_step(theta, grad, v, lr: float, rho: float, epsilon: float):
+    """One RMSProp update as ``keras.optimizers.RMSprop`` makes it (epsilon inside the root)."""
+    grad = np.asarray(grad, dtype=float)
+    v = rho * np.asarray(v, dtype=float) + (1 - rho) * grad**2
+    return np.asarray(theta, dtype=float) - lr * grad / np.sqrt(v + epsilon), v
+
+
+def adam_descent(x, y, w: float, b: float, lr: float, beta1: float, beta2: float,
+                 epsilon: float, epochs: int) -> np.ndarray:
+    """Full-batch Adam on the line; the ``(epochs + 1, 3)`` history of (w, b, loss)."""
+    theta, m, v, t = np.array([w, b], dtype=float), np.zeros(2), np.zeros(2), 0
+    history = [(w, b, line_loss(x, y, w, b))]
+    for _ in range(epochs):
+        grad = np.array(mse_gradient(x, y, *theta))
+        theta, m, v, t = adam_step(theta, grad, m, v, t, lr, beta1, beta2, epsilon)
+        history.append((*theta, line_loss(x, y, *theta)))
+    return np.array(history, dtype=float)

@@ -2,7 +2,8 @@
 the hidden tests use to compare a student's objects with the key's.
 
 Histories are dicts of per-epoch lists, like ``keras.callbacks.History.history``; epochs are
-counted from 1, as Keras prints them.
+counted from 1, as Keras prints them. ``ce``/``val_ce`` are the cross-entropy metric (no
+penalty), ``loss``/``val_loss`` the loss Keras minimises (cross-entropy plus the L2 penalty).
 """
 
 from __future__ import annotations
@@ -37,22 +38,23 @@ def build_model(n_features, n_classes, hidden=(256, 256), l2=0.0, dropout=0.0,
     layers.append(keras.layers.Dense(n_classes, activation="softmax"))
     model = keras.Sequential(layers)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3),
-                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+                  loss="sparse_categorical_crossentropy",
+                  metrics=[keras.metrics.SparseCategoricalCrossentropy(name="ce"), "accuracy"])
     return model
 
 
 def fit_variant(model, data, epochs, callbacks=()):
-    """Task 2: train on data["train"], validate on data["val"], return the History."""
+    """Task 3: train on data["train"], validate on data["val"], return the History."""
     x_train, y_train = data["train"]
     return model.fit(x_train, y_train, validation_data=data["val"], epochs=epochs,
                      batch_size=32, callbacks=list(callbacks), verbose=0)
 
 
 def make_early_stopping(patience=5, min_delta=1e-4):
-    """Task 3: stop when val_loss stops improving by more than min_delta; restore the best."""
+    """Task 4: stop when val_ce stops improving by more than min_delta; restore the best."""
     import keras
 
-    return keras.callbacks.EarlyStopping(monitor="val_loss", min_delta=min_delta,
+    return keras.callbacks.EarlyStopping(monitor="val_ce", mode="min", min_delta=min_delta,
                                          patience=patience, restore_best_weights=True)
 
 
@@ -68,21 +70,21 @@ def _curve(history, key: str) -> np.ndarray:
 
 
 def best_epoch(history) -> int:
-    """Task 4: the epoch (from 1) with the lowest validation loss; the first one on a tie."""
-    return int(np.argmin(_curve(history, "val_loss"))) + 1
+    """Task 5: the epoch (from 1) with the lowest val_ce; the first one on a tie."""
+    return int(np.argmin(_curve(history, "val_ce"))) + 1
 
 
 def diagnose(history, rise: float = 0.10, halved: float = 0.5, window: int = 3) -> str:
-    """Task 5: ``"overfit"``, ``"underfit"`` or ``"good fit"``, by three rules in order.
+    """Task 6: ``"overfit"``, ``"underfit"`` or ``"good fit"``, by three rules in order, on
+    the cross-entropy curves ``ce`` and ``val_ce``.
 
     The end of a curve is the mean of its last ``window`` epochs.
 
-    1. overfit: the end of the validation loss is more than ``rise`` above its minimum;
-    2. otherwise underfit: the end of the training loss is above ``halved`` times its
-       first-epoch value;
+    1. overfit: the end of val_ce is more than ``rise`` above its minimum;
+    2. otherwise underfit: the end of ce is above ``halved`` times its first-epoch value;
     3. otherwise a good fit.
     """
-    train, val = _curve(history, "loss"), _curve(history, "val_loss")
+    train, val = _curve(history, "ce"), _curve(history, "val_ce")
     if val[-window:].mean() > (1 + rise) * val.min():
         return "overfit"
     if train[-window:].mean() > halved * train[0]:
@@ -97,13 +99,15 @@ def l2_penalty(kernels, l2: float) -> float:
     return float(l2 * sum(np.sum(np.square(np.asarray(k, dtype=float))) for k in kernels))
 
 
-def dropout(x, rate: float, rng=None) -> np.ndarray:
-    """Inverted dropout in training: zero a fraction ``rate`` of the units, scale the rest
-    by ``1 / (1 - rate)``; at inference dropout does nothing."""
+def dropout(x, rate, rng, training=True) -> np.ndarray:
+    """Task 2: inverted dropout. In training keep each unit where ``rng.random(x.shape) >=
+    rate`` (one draw) and scale it by ``1 / (1 - rate)``, zero the others; at inference
+    return a copy of ``x`` and draw nothing. ``x`` itself is never changed."""
     if not 0 <= rate < 1:
         raise ValueError(f"rate is the fraction of units dropped, in [0, 1); got {rate}")
     x = np.asarray(x, dtype=float)
-    rng = np.random.default_rng(rng)
+    if not training:
+        return x.copy()
     keep = rng.random(x.shape) >= rate
     return np.where(keep, x / (1.0 - rate), 0.0)
 
@@ -115,7 +119,7 @@ def batch_norm(x, gamma=1.0, beta=0.0, eps: float = 1e-3) -> np.ndarray:
 
 
 def early_stopping(val_losses, patience: int, min_delta: float = 0.0) -> tuple[int, int]:
-    """Replay ``EarlyStopping(monitor="val_loss", restore_best_weights=True)``.
+    """Replay ``EarlyStopping(monitor="val_ce", mode="min", restore_best_weights=True)``.
 
     Returns ``(epochs_run, best)`` counted from 1: an epoch improves when its loss is below
     the best so far by more than ``min_delta``; training stops at the end of the epoch where
@@ -219,9 +223,22 @@ _ADAM_DEFAULTS = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": Fa
                   "global_clipnorm": None, "use_ema": False}
 
 
+def metric_name(metric) -> str:
+    """A compiled metric (as ``get_compile_config()["metrics"]`` serialises it) as one name:
+    a string as it is, a metric object as ``Class(name, settings that differ from 0/None)``."""
+    if isinstance(metric, str):
+        return metric
+    if not isinstance(metric, dict):
+        return type(metric).__name__
+    config = metric.get("config") if isinstance(metric.get("config"), dict) else {}
+    settings = sorted(f"{k}={v!r}" for k, v in config.items()
+                      if k not in ("name", "dtype", "axis") and v not in (False, None, 0))
+    return f"{metric.get('class_name')}({', '.join([repr(config.get('name'))] + settings)})"
+
+
 def compiled(model) -> dict:
     """What ``compile`` fixed, as plain values: optimizer class, its non-default settings,
-    learning rate, loss, metrics."""
+    learning rate, loss, metrics (sorted)."""
     config = model.get_compile_config() or {}
     optimizer = model.optimizer
     settings = optimizer.get_config()
@@ -230,8 +247,7 @@ def compiled(model) -> dict:
         "changed": sorted(k for k, v in _ADAM_DEFAULTS.items() if settings.get(k) != v),
         "learning_rate": round(float(np.asarray(optimizer.learning_rate)), 9),
         "loss": loss_name(config.get("loss")),
-        "metrics": [m if isinstance(m, str) else m.get("config", {}).get("name")
-                    for m in config.get("metrics") or []],
+        "metrics": sorted(metric_name(m) for m in config.get("metrics") or []),
         "weighted_metrics": config.get("weighted_metrics"),
         "loss_weights": config.get("loss_weights"),
     }
@@ -239,14 +255,15 @@ def compiled(model) -> dict:
 
 def evaluated(model, x, y) -> tuple[dict, dict]:
     """``model.evaluate`` on (x, y), and what it should report for a softmax classifier
-    compiled with sparse cross-entropy and accuracy, computed in NumPy from its predictions
-    and its regularisation losses."""
+    compiled with sparse cross-entropy, the ``ce`` metric and accuracy, computed in NumPy
+    from its predictions and its regularisation losses."""
     logs = model.evaluate(x, y, verbose=0, return_dict=True)
     probs = np.asarray(model(x, training=False), dtype=float)
     rows = np.arange(len(y))
     ce = float(-np.mean(np.log(np.clip(probs[rows, y], 1e-7, 1.0))))
     penalty = float(sum(float(np.asarray(loss)) for loss in model.losses))
-    want = {"loss": ce + penalty, "accuracy": float(np.mean(probs.argmax(axis=1) == y))}
+    want = {"loss": ce + penalty, "ce": ce,
+            "accuracy": float(np.mean(probs.argmax(axis=1) == y))}
     return {k: float(v) for k, v in logs.items()}, want
 
 
@@ -285,6 +302,8 @@ def tiny_split(seed: int, n_train: int = 70) -> dict:
 def replay(callback, val_losses, train_losses=None) -> tuple[int, int]:
     """Feed an early-stopping callback a made-up run epoch by epoch, without training.
 
+    ``val_losses`` are the validation cross-entropies (``val_ce``); ``val_loss`` adds an L2
+    penalty that shrinks from epoch to epoch, so a callback watching it stops elsewhere.
     The model's single weight holds the epoch number (from 1), so the restored weight says
     which epoch was restored. Returns ``(epochs_run, restored_epoch)``."""
     import keras
@@ -297,8 +316,11 @@ def replay(callback, val_losses, train_losses=None) -> tuple[int, int]:
     for epoch, val in enumerate(val_losses):
         model.set_weights([np.full((1, 1), float(epoch + 1)), np.zeros(1)])
         train = 2.0 - 0.05 * epoch if train_losses is None else train_losses[epoch]
-        callback.on_epoch_end(epoch, {"loss": float(train), "accuracy": 0.5 + 0.01 * epoch,
-                                      "val_loss": float(val), "val_accuracy": 0.5})
+        penalty = 0.5 * 0.8 ** epoch
+        callback.on_epoch_end(epoch, {"loss": float(train) + penalty, "ce": float(train),
+                                      "accuracy": 0.5 + 0.01 * epoch,
+                                      "val_loss": float(val) + penalty, "val_ce": float(val),
+                                      "val_accuracy": 0.5})
         ran = epoch + 1
         if model.stop_training:
             break
@@ -314,12 +336,15 @@ def diagnose_cases() -> list[dict]:
     """Hand-made histories where each rule of :func:`diagnose` decides the verdict: the order
     of the rules, the validation curve for rule 1 and the training curve for rule 2, the mean
     of the last 3 epochs (not the last, not 2 or 5), the minimum (not the first value) and the
-    first value (not the maximum), relative thresholds at every scale."""
+    first value (not the maximum), relative thresholds at every scale, and the cross-entropy
+    (``ce``, ``val_ce``), not the penalised loss."""
     cases = []
-    for scale in (0.05, 1.0, 40.0):
-        def h(train, val, scale=scale):
-            return {"loss": [scale * v for v in train], "accuracy": [0.5] * len(train),
-                    "val_loss": [scale * v for v in val], "val_accuracy": [0.4] * len(val)}
+    for scale, penalty in ((0.05, 0.0), (1.0, 0.4), (40.0, 3.0)):
+        def h(train, val, scale=scale, penalty=penalty):
+            return {"loss": [scale * v + penalty for v in train],
+                    "ce": [scale * v for v in train], "accuracy": [0.5] * len(train),
+                    "val_loss": [scale * v + penalty for v in val],
+                    "val_ce": [scale * v for v in val], "val_accuracy": [0.4] * len(val)}
 
         cases += [
             # val turned up AND train not halved: the order of the rules decides
@@ -357,7 +382,8 @@ def diagnose_cases() -> list[dict]:
 
 def random_history(rng, margin: float = 0.01) -> dict:
     """A random history near both thresholds of :func:`diagnose`, but no closer than
-    ``margin`` (relative) to either, with extra keys and a noisy last epoch."""
+    ``margin`` (relative) to either, with extra keys, a noisy last epoch, and a penalised
+    ``loss``/``val_loss`` next to ``ce``/``val_ce``."""
     while True:
         n = int(rng.integers(5, 40))
         t = np.arange(n, dtype=float)
@@ -376,7 +402,11 @@ def random_history(rng, margin: float = 0.01) -> dict:
         rule1 = _end(val) / ((1.1) * val.min())
         rule2 = _end(train) / (0.5 * train[0])
         if abs(rule1 - 1) > margin and abs(rule2 - 1) > margin:
-            history = {"loss": [float(v) for v in train], "val_loss": [float(v) for v in val]}
+            penalty = float(rng.uniform(0, 0.8)) * start
+            history = {"loss": [float(v + penalty) for v in train],
+                       "ce": [float(v) for v in train],
+                       "val_loss": [float(v + penalty) for v in val],
+                       "val_ce": [float(v) for v in val]}
             if rng.random() < 0.5:
                 history = {"val_accuracy": [0.5] * n, **history, "accuracy": [0.6] * n}
             return history

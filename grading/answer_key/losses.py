@@ -1,10 +1,11 @@
 """Loss functions in vectorised NumPy, matching ``keras.losses`` (mean over the samples).
 
 Regression losses take ``y_true`` and ``y_pred`` of the same shape and average over every
-entry. Cross-entropies take probabilities (not logits) with the classes on the last axis:
-they sum over the classes, then average over the samples, and clip probabilities to
+entry. Cross-entropies take probabilities with the classes on the last axis: they sum over
+the classes, then average over the samples, and clip probabilities to
 ``[EPSILON, 1 - EPSILON]`` as Keras does, so a predicted 0 gives a large finite loss
-instead of ``log(0) = -inf``.
+instead of ``log(0) = -inf``. ``binary_crossentropy_from_logits`` takes logits instead and
+needs no clipping.
 """
 
 from __future__ import annotations
@@ -74,6 +75,14 @@ def binary_crossentropy(y_true, p_pred) -> float:
     return float(-np.mean(y_true * np.log(p) + (1 - y_true) * np.log(1 - p)))
 
 
+def binary_crossentropy_from_logits(y_true, logits) -> float:
+    """Binary cross-entropy of labels 0/1 and logits z (sigmoid(z) is the probability of
+    class 1), in the stable form ``max(z, 0) - z * y + log(1 + exp(-|z|))``: no exp
+    overflows and no probability rounds to 0 or 1, at any z."""
+    y_true, z = _pair(y_true, logits)
+    return float(np.mean(np.maximum(z, 0.0) - z * y_true + np.log1p(np.exp(-np.abs(z)))))
+
+
 def categorical_crossentropy(y_onehot, p_pred) -> float:
     """``-sum_k y_k log p_k`` for each sample (classes on the last axis), averaged over samples."""
     y_onehot, p_pred = _pair(y_onehot, p_pred)
@@ -128,13 +137,15 @@ def pinball(tau: float):
 
 _KEY_DIR = Path(__file__).resolve().parent
 _TASKS = ("residuals", "sse", "mse", "mae", "rmse", "huber", "clip_probabilities",
-          "binary_crossentropy", "categorical_crossentropy", "one_hot",
+          "binary_crossentropy", "binary_crossentropy_from_logits", "categorical_crossentropy",
+          "one_hot",
           "sparse_categorical_crossentropy", "best_constant", "pinball")
 # The key's values on one fixed case, computed once and stored: a NumPy function that an
 # answer replaced would change them.
 _Y, _P = [3.0, -1.0, 2.5, 0.0], [2.0, 1.0, 2.5, -1.5]
 _STORED = {"sse": 7.25, "mse": 1.8125, "mae": 1.125, "rmse": 1.346291201783626,
            "huber": 0.875, "binary_crossentropy": 6.512939093883008,
+           "binary_crossentropy_from_logits": 208.12991846935938,
            "categorical_crossentropy": 5.774022818428086,
            "sparse_categorical_crossentropy": 5.774022818428086, "best_constant": 2.5}
 
@@ -161,6 +172,8 @@ def intact() -> None:
            "huber": huber(y, p, 1.5),
            "binary_crossentropy": binary_crossentropy([1.0, 0.0, 1.0, 0.0, 1.0],
                                                       [0.9, 0.2, 0.0, 1.0, 1.0]),
+           "binary_crossentropy_from_logits": binary_crossentropy_from_logits(
+               [1.0, 0.0, 1.0, 0.0, 1.0], [-1000.0, 40.0, 0.5, -3.0, 2.0]),
            "categorical_crossentropy": categorical_crossentropy(one_hot(labels, 3), probs),
            "sparse_categorical_crossentropy": sparse_categorical_crossentropy(labels, probs),
            "best_constant": best_constant([1.0, 2.0, 3.0, 10.0], mae, [2.5, 4.0, 2.0, 1.0])}

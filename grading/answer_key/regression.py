@@ -1,4 +1,5 @@
-"""Lab 07's answers: scaling, the regression network, residuals, undoing target scaling."""
+"""Lab 07's answers: scaling, the regression network, a constant baseline, residuals,
+undoing target scaling."""
 
 from __future__ import annotations
 
@@ -46,3 +47,16 @@ def residuals(y_true, y_pred) -> np.ndarray:
 def unscale(y_scaled, mean: float, std: float) -> np.ndarray:
     """Undo ``(y - mean) / std``: back to the target's own units, shape (n,)."""
     return np.asarray(y_scaled, dtype=float).reshape(-1) * std + mean
+
+
+def baseline_mae(y_train, y_eval, statistic: str = "median") -> float:
+    """MAE on ``y_eval`` of always predicting one number: the median (or mean) of ``y_train``."""
+    y_train = np.asarray(y_train, dtype=float).reshape(-1)
+    y_eval = np.asarray(y_eval, dtype=float).reshape(-1)
+    if statistic == "median":
+        guess = np.median(y_train)
+    elif statistic == "mean":
+        guess = y_train.mean()
+    else:
+        raise ValueError(f'statistic must be "median" or "mean", not {statistic!r}')
+    return float(np.abs(y_eval - guess).mean())

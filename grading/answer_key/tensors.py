@@ -1,11 +1,14 @@
 """Answer key for lab 01 (TensorFlow basics).
 
 The NumPy pieces (the graph x = a*a*b + b + 2, its derivatives, the broadcast table, finite
-differences) need no TensorFlow; ``x_graph``, ``gradient_of`` and ``build_model`` import it
-when called. The gradient-descent step of the model lives in :mod:`answer_key.descent`.
+differences) need no TensorFlow; ``x_graph``, ``gradient_of``, ``build_model`` and the custom
+layer ``SimpleDense`` import it when used. The gradient-descent step of the model lives in
+:mod:`answer_key.descent`.
 """
 
 from __future__ import annotations
+
+import functools
 
 import numpy as np
 
@@ -66,3 +69,39 @@ def build_model():
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=LEARNING_RATE),
                   loss="mean_squared_error")
     return model
+
+
+@functools.cache
+def _simple_dense_class():
+    """Define :class:`SimpleDense` on first use, so that importing the key needs no Keras."""
+    import keras
+
+    class SimpleDense(keras.layers.Layer):
+        """``activation(inputs @ kernel + bias)``, weights made in ``build`` like Dense's."""
+
+        def __init__(self, units, activation=None, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.activation = keras.activations.get(activation)
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                          initializer="glorot_uniform", name="kernel")
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+        def call(self, inputs):
+            return self.activation(keras.ops.matmul(inputs, self.kernel) + self.bias)
+
+        def get_config(self):
+            config = super().get_config()
+            config.update(units=self.units,
+                          activation=keras.activations.serialize(self.activation))
+            return config
+
+    return SimpleDense
+
+
+def __getattr__(name):
+    if name == "SimpleDense":
+        return _simple_dense_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
