@@ -13,12 +13,9 @@ cross-entropy delta.
 
 from __future__ import annotations
 
-import contextlib
-import warnings
-
 import numpy as np
 
-from dlcourse.checks.core import CheckFailed, call, close, expect_close, fail, passed
+from dlcourse.checks.core import CheckFailed, call, close, expect_close, fail, passed, strict_numpy
 from dlcourse.datasets.toy import GATE_X, XOR_Y
 
 KEYS = ("W1", "b1", "W2", "b2")
@@ -143,14 +140,6 @@ SOFTMAX_CASES = {
                [0.000442516571121, -0.0147216549547, 0.00539095545519, 0.00888818292837]]),
 }
 
-
-@contextlib.contextmanager
-def _strict_numpy():
-    """NumPy's overflow, divide and invalid warnings as errors (underflow to 0 is fine)."""
-    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), \
-            warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        yield
 
 
 def _case(name: str) -> dict:
@@ -465,7 +454,7 @@ STABLE_SOFTMAX = ("subtract each row's largest logit first: np.exp(z - z.max(axi
 def _strict_call(fn, *args, task: str, name: str):
     __tracebackhide__ = True
     try:
-        with _strict_numpy():
+        with strict_numpy():
             return call(fn, *args, task=task, name=name)
     except CheckFailed as exc:
         text = str(exc)

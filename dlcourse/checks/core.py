@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+
 import numpy as np
 
 
@@ -100,3 +103,13 @@ def expect_close(got, expected, task: str, what: str, hint: str | None = None,
              hint)
     if not close(arr, expected, atol=atol, rtol=rtol):
         fail(task, f"{what} has the wrong values", expected, arr, hint)
+
+
+@contextlib.contextmanager
+def strict_numpy():
+    """NumPy's overflow, divide and invalid warnings as errors (underflow to 0 is fine), so a
+    check sees an unstable formula fail instead of a warning on stderr."""
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), \
+            warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        yield

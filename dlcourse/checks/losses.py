@@ -10,11 +10,10 @@ from __future__ import annotations
 import contextlib
 import math
 import types
-import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import CheckFailed, as_array, call, fail, passed
+from dlcourse.checks.core import CheckFailed, as_array, call, fail, passed, strict_numpy
 from dlcourse.datasets import toy
 
 EPSILON = 1e-7  # the clipping bound the tasks ask for (keras.config.epsilon())
@@ -283,14 +282,6 @@ STABLE_HINT = ("use the stable form max(z, 0) - z * y + log(1 + exp(-|z|)): exp(
 NUMPY_ALARMS = ("FloatingPointError", "RuntimeWarning", "OverflowError")
 
 
-@contextlib.contextmanager
-def _strict_numpy():
-    """Turn NumPy's overflow, divide and invalid warnings into errors (underflow to 0 is fine)."""
-    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"), \
-            warnings.catch_warnings():
-        warnings.simplefilter("error", RuntimeWarning)
-        yield
-
 
 def check_binary_crossentropy_from_logits(binary_crossentropy_from_logits) -> None:
     __tracebackhide__ = True
@@ -299,7 +290,7 @@ def check_binary_crossentropy_from_logits(binary_crossentropy_from_logits) -> No
     for what, y, z, expected, wrong in LOGIT_CASES:
         y, z = np.array(y), np.array(z)
         try:
-            with _strict_numpy():
+            with strict_numpy():
                 got = call(binary_crossentropy_from_logits, y.copy(), z.copy(), task=task,
                            name="binary_crossentropy_from_logits")
         except CheckFailed as exc:
