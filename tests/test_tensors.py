@@ -281,24 +281,8 @@ def test_uncompiled_model_fails():
 
 # --- Task 6: SimpleDense --------------------------------------------------------------------
 
-class SimpleDense(keras.layers.Layer):
-    def __init__(self, units, activation=None, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.activation = keras.activations.get(activation)
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                      initializer="glorot_uniform")
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros")
-
-    def call(self, inputs):
-        return self.activation(inputs @ self.kernel + self.bias)
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(units=self.units, activation=keras.activations.serialize(self.activation))
-        return config
+# The wrong layers below each change one thing in the answer key's layer.
+SimpleDense = key.SimpleDense
 
 
 class NoBias(SimpleDense):
@@ -405,10 +389,9 @@ class StopsGradient(SimpleDense):
 
 
 def test_simple_dense_and_key_pass_the_check(capsys):
-    check.check_simple_dense(SimpleDense)
     check.check_simple_dense(key.SimpleDense)
     out = capsys.readouterr()
-    assert out.out.count("\N{CHECK MARK} SimpleDense") == 2 and out.err == ""
+    assert out.out.count("\N{CHECK MARK} SimpleDense") == 1 and out.err == ""
 
 
 def test_key_simple_dense_equals_keras_dense():
