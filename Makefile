@@ -12,8 +12,10 @@ CONSTRAINTS ?= -c requirements.lock
 # CI and course machines keep an offline copy of the datasets beside the checkout.
 DLCOURSE_DATA_MIRROR ?= $(wildcard $(abspath ../shared/datasets))
 export DLCOURSE_DATA_MIRROR
+# Full-profile runs also search the full mirror (all of CIFAR-10 and IMDB) where it exists.
+FULL_MIRRORS := $(subst $(eval) ,:,$(strip $(wildcard $(abspath ../shared/datasets-full)) $(DLCOURSE_DATA_MIRROR)))
 
-.PHONY: install sandbox run test lint release selftest bench lock clean
+.PHONY: install sandbox run run-full test lint release selftest bench lock clean
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +38,10 @@ sandbox:
 run: install  ## execute every lab headless (smoke profile) and write build/run/report.md
 	$(BIN)/dlcourse run --profile smoke --workers $(WORKERS)
 
+run-full: install  ## every lab in the full profile, one at a time -> build/run-full/report.md
+	DLCOURSE_DATA_MIRROR="$(FULL_MIRRORS)" $(BIN)/dlcourse run --profile full --workers 1 \
+	  --timeout 2400 --out build/run-full
+
 test: install sandbox  ## lint, unit tests, every notebook in the smoke profile, grading self-test
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(WORKERS) --dist worksteal --durations=15
@@ -46,7 +52,11 @@ lint: install
 release: install  ## regenerate labs/ from solutions/
 	$(BIN)/dlcourse release
 
-selftest: install sandbox
+selfrun-full: install  ## every lab in the full profile, one at a time -> build/run-full/report.md
+	DLCOURSE_DATA_MIRROR="$(FULL_MIRRORS)" $(BIN)/dlcourse run --profile full --workers 1 \
+	  --timeout 2400 --out build/run-full
+
+test: install sandbox
 	$(BIN)/dlcourse selftest --workers $(WORKERS)
 
 bench: install  ## measure install, smoke and full runs, and the tests -> build/benchmarks.md

@@ -26,9 +26,8 @@ def _cmd_data(args) -> int:
         print(f"cache: {cache_dir()}")
         for name in names:
             ds = registry[name]
-            size = sum(f.bytes for f in ds.files) / 1e6
-            cached = all(cached_path(ds, f).is_file() for f in ds.files)
-            print(f"{name:14} {size:8.1f} MB  {'cached' if cached else '      '}  {ds.title}")
+            size = sum(f.bytes for f in ds.files if not f.optional) / 1e6
+            print(f"{name:14} {size:8.1f} MB  {_cache_state(ds):15} {ds.title}")
             print(f"{'':14} licence: {ds.licence}; cite: {ds.citation}")
         return 0
     failures = 0
@@ -45,9 +44,26 @@ def _cmd_data(args) -> int:
             for f in ds.files:
                 path = cached_path(ds, f)
                 state = "ok" if is_valid(path, f) else ("missing" if not path.exists() else "BAD")
+                if state == "missing" and f.optional:
+                    state = "not cached (optional)"
                 failures += state == "BAD"
                 print(f"{name}/{f.name}: {state}")
     return 1 if failures else 0
+
+
+def _cache_state(ds) -> str:
+    """'cached', 'cached (subset)' or '' for a dataset's required files."""
+    from dlcourse.datasets.files import cached_path, sha256_of
+
+    states = []
+    for f in ds.files:
+        path = cached_path(ds, f)
+        if f.optional and not path.is_file():
+            continue
+        if not path.is_file():
+            return ""
+        states.append(f.is_subset(sha256_of(path)))
+    return "cached (subset)" if any(states) else "cached"
 
 
 def _cmd_release(args) -> int:

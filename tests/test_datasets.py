@@ -7,8 +7,9 @@ import pytest
 from dlcourse import datasets
 from dlcourse.datasets import files as fetch_mod
 from dlcourse.datasets.files import DatasetError, fetch, sha256_of
-from dlcourse.datasets.parsers import read_idx
-from dlcourse.datasets.registry import DataFile, Dataset
+from dlcourse.datasets.parsers import read_cifar10_images, read_idx
+from dlcourse.datasets.registry import DataFile, Dataset, Variant
+from tests.conftest import FULL_MIRROR
 
 
 def fake_dataset(tmp_path, content: bytes, url: str | None = None, sha: str | None = None):
@@ -17,7 +18,7 @@ def fake_dataset(tmp_path, content: bytes, url: str | None = None, sha: str | No
     import hashlib
 
     digest = sha or hashlib.sha256(content).hexdigest()
-    f = DataFile("data.bin", url or src.as_uri(), digest, len(content))
+    f = DataFile("data.bin", digest, len(content), url=url or src.as_uri())
     return Dataset("fake", "Fake", "table", "MIT", "nobody", "http://example.invalid", (f,)), f
 
 
@@ -36,12 +37,24 @@ def test_every_mirrored_file_is_registered_with_its_hash(mirror):
         assert entry["sha256"] in f.accepted_sha256, entry["path"]
 
 
+@pytest.mark.skipif(not (FULL_MIRROR / "MANIFEST.json").is_file(), reason="no full mirror")
+def test_every_file_of_the_full_mirror_is_registered_with_its_hash():
+    registry = datasets.load_registry()
+    for entry in json.loads((FULL_MIRROR / "MANIFEST.json").read_text())["files"]:
+        f = registry[entry["dataset"]].file(Path(entry["path"]).name)
+        assert entry["sha256"] in f.accepted_sha256, entry["path"]
+        assert not f.is_subset(entry["sha256"]), entry["path"]
+
+
 def test_registry_entries_are_complete():
     for ds in datasets.load_registry().values():
         assert ds.licence and ds.citation and ds.title and ds.files
+        assert any(not f.optional for f in ds.files)
         for f in ds.files:
-            assert f.url.startswith("https://"), f.url
+            # only an optional file may exist in a course mirror alone
+            assert f.optional or f.url.startswith("https://"), f.name
             assert len(f.sha256) == 64 and f.bytes > 0
+            assert all(len(v.sha256) == 64 and v.bytes > 0 for v in f.variants)
 
 
 def test_unknown_dataset_names_the_registered_ones():
@@ -128,6 +141,57 @@ def test_mirror_without_manifest_is_reported(tmp_path, monkeypatch):
         fetch(ds, f)
 
 
+def _mirror_with(folder: Path, content: bytes) -> Path:
+    (folder / "fake").mkdir(parents=True)
+    (folder / "fake" / "data.bin").write_bytes(content)
+    digest = sha256_of(folder / "fake" / "data.bin")
+    entry = {"dataset": "fake", "path": "fake/data.bin", "sha256": digest}
+    (folder / "MANIFEST.json").write_text(json.dumps({"files": [entry]}))
+    return folder
+
+
+def _subset_and_full(tmp_path):
+    import hashlib
+
+    full, part = b"every example", b"some examples"
+    f = DataFile("data.bin", "1" * 64, 1, url="http://127.0.0.1:9/data.bin", variants=(
+        Variant(hashlib.sha256(part).hexdigest(), len(part), subset=True),
+        Variant(hashlib.sha256(full).hexdigest(), len(full))))
+    ds = Dataset("fake", "Fake", "table", "MIT", "nobody", "http://example.invalid", (f,))
+    return ds, f, _mirror_with(tmp_path / "ci", part), _mirror_with(tmp_path / "full", full)
+
+
+def test_several_mirrors_are_searched_and_the_fuller_copy_wins(tmp_path, monkeypatch):
+    ds, f, ci, full = _subset_and_full(tmp_path)
+    empty = _mirror_with(tmp_path / "other", b"unrelated")
+    (empty / "MANIFEST.json").write_text('{"files": []}')
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", f"{empty}:{ci}:{full}")
+    assert fetch(ds, f).read_bytes() == b"every example"
+
+
+def test_a_cached_subset_is_upgraded_from_a_full_mirror_and_never_downgraded(tmp_path,
+                                                                              monkeypatch):
+    ds, f, ci, full = _subset_and_full(tmp_path)
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(ci))
+    assert fetch(ds, f).read_bytes() == b"some examples"
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", "")
+    assert fetch(ds, f).read_bytes() == b"some examples"  # offline: the subset still serves
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", f"{ci}:{full}")
+    assert fetch(ds, f).read_bytes() == b"every example"
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", str(ci))
+    assert fetch(ds, f).read_bytes() == b"every example"
+    assert no_partials(tmp_path / "cache")
+
+
+def test_a_mirror_only_file_says_which_mirror_holds_it(offline):
+    ds = datasets.get("cifar10")
+    with pytest.raises(DatasetError, match="Only a full course mirror holds it"):
+        fetch(ds, ds.file("cifar-10-images.tar.gz"))
+    assert not list(offline.rglob("*"))  # nothing half-written, nothing downloaded
+
+
 # --- parsers and loaders ----------------------------------------------------------------
 
 def test_read_idx_rejects_corrupt_files(tmp_path):
@@ -157,6 +221,54 @@ def test_cifar10_matches_keras_layout(mirror):
     assert y.shape == (len(x), 1) and y.dtype == np.uint8
     assert np.bincount(y.ravel()).min() == np.bincount(y.ravel()).max()  # balanced subset
     assert xt.shape[1:] == (32, 32, 3)
+
+
+def _jpeg_archive(path: Path, layout: dict) -> Path:
+    import io
+    import tarfile
+
+    from PIL import Image
+
+    with tarfile.open(path, "w:gz") as tar:
+        for name, value in layout.items():
+            buffer = io.BytesIO()
+            Image.fromarray(np.full((32, 32, 3), value, np.uint8)).save(buffer, "JPEG",
+                                                                         quality=100)
+            info = tarfile.TarInfo(f"cifar-10-images/{name}")
+            info.size = buffer.tell()
+            buffer.seek(0)
+            tar.addfile(info, buffer)
+    return path
+
+
+def test_cifar10_jpeg_folders_read_like_keras(tmp_path):
+    names = ("cat", "dog")
+    layout = {f"train/{c}/{i:04}.jpg": 40 * k + 10 * i for k, c in enumerate(names)
+              for i in range(3)}
+    layout.update({"test/dog/0000.jpg": 200, "train/horse/0000.jpg": 0})  # not a class here
+    (x, y), (xt, yt) = read_cifar10_images(_jpeg_archive(tmp_path / "a.tar.gz", layout), names)
+    assert x.shape == (6, 32, 32, 3) and x.dtype == np.uint8 and y.shape == (6, 1)
+    assert y.dtype == np.uint8 and sorted(y.ravel()) == [0, 0, 0, 1, 1, 1]
+    assert (x[:, 0, 0, 0] // 40 == y.ravel()).all()  # each image under its own class
+    assert list(y.ravel()) != sorted(y.ravel())  # shuffled, not grouped by class
+    assert xt.shape == (1, 32, 32, 3) and yt.tolist() == [[1]]
+    bad = tmp_path / "bad.tar.gz"
+    bad.write_bytes(b"not an archive")
+    with pytest.raises(DatasetError, match="not a readable CIFAR-10 image archive"):
+        read_cifar10_images(bad, names)
+    with pytest.raises(DatasetError, match="no test"):
+        read_cifar10_images(_jpeg_archive(tmp_path / "b.tar.gz", {"train/cat/0.jpg": 1}), names)
+
+
+@pytest.mark.skipif(not (FULL_MIRROR / "MANIFEST.json").is_file(), reason="no full mirror")
+def test_a_full_mirror_gives_all_of_cifar10_and_imdb(mirror, monkeypatch):
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", f"{mirror}:{FULL_MIRROR}")
+    (x, y), (xt, yt) = datasets.load_cifar10()
+    assert x.shape == (50000, 32, 32, 3) and xt.shape == (10000, 32, 32, 3)
+    assert np.bincount(y.ravel()).tolist() == [5000] * 10
+    assert len(np.unique(y[:100])) == 10  # mixed order
+    (texts, labels), (test_texts, _) = datasets.load_imdb_reviews()
+    assert len(texts) == len(test_texts) == 25000 and labels.sum() == 12500
 
 
 def test_imdb_reviews_and_word_index(mirror):

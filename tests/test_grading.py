@@ -159,3 +159,14 @@ def test_unsandboxed_grading_warns(monkeypatch, capsys):
     sandbox.require(unsandboxed=True)
     assert sandbox.mode() == "off" and "WITHOUT a sandbox" in capsys.readouterr().err
     monkeypatch.setenv(sandbox.MODE_ENV, "bwrap")
+
+
+def test_every_data_mirror_is_bound_read_only_into_the_sandbox(monkeypatch, tmp_path):
+    first, second = tmp_path / "ci", tmp_path / "full"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.setenv("DLCOURSE_DATA_MIRROR", f"{first}:{tmp_path / 'absent'}:{second}")
+    args, env = sandbox._data_binds()
+    inside = env["DLCOURSE_DATA_MIRROR"].split(":")
+    assert len(inside) == 2 and env["DLCOURSE_DATA_DIR"] == "/tmp/data"
+    assert args == ["--ro-bind", str(first), inside[0], "--ro-bind", str(second), inside[1]]

@@ -1,6 +1,6 @@
 """Datasets: the registry, verified fetching, parsers, loaders, subsets and generators."""
 
-from dlcourse.datasets.files import DatasetError, cache_dir, fetch, mirror_dir
+from dlcourse.datasets.files import DatasetError, cache_dir, fetch, mirror_dirs
 from dlcourse.datasets.loaders import (
     CIFAR10_CLASSES,
     FASHION_MNIST_CLASSES,
@@ -27,5 +27,5 @@ __all__ = [
     "cache_dir", "circles", "fetch", "fetch_all", "get", "load_churn", "load_cifar10",
     "load_fashion_mnist", "load_google_stock", "load_imdb_reviews", "load_imdb_word_index",
     "load_kc_house", "load_lending_club", "load_mnist", "load_registry", "load_shakespeare",
-    "load_tips", "mirror_dir", "noisy_sine", "path", "sample_rows", "spiral", "xor",
+    "load_tips", "mirror_dirs", "noisy_sine", "path", "sample_rows", "spiral", "xor",
 ]

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import sys
-import tarfile
 import tempfile
 import time
 import urllib.error
@@ -43,9 +42,11 @@ def cache_dir() -> Path:
     return Path.home() / ".cache" / "dlcourse" / "datasets"
 
 
-def mirror_dir() -> Path | None:
-    value = os.environ.get(MIRROR_ENV, "").strip()
-    return Path(value).expanduser() if value else None
+def mirror_dirs() -> list[Path]:
+    """The mirrors in ``$DLCOURSE_DATA_MIRROR``: one folder, or several joined by
+    ``os.pathsep`` (for example ``../shared/datasets-full:../shared/datasets``)."""
+    value = os.environ.get(MIRROR_ENV, "")
+    return [Path(part).expanduser() for part in value.split(os.pathsep) if part.strip()]
 
 
 def cached_path(dataset: Dataset, datafile: DataFile) -> Path:
@@ -65,58 +66,89 @@ def is_valid(path: Path, datafile: DataFile) -> bool:
 
 
 def fetch(dataset: Dataset, datafile: DataFile, progress: bool = True) -> Path:
-    """Return the path of a verified local copy of ``datafile``, fetching it if needed."""
+    """Return the path of a verified local copy of ``datafile``, fetching it if needed.
+
+    A cached subset (CI's mirror) is kept unless a mirror offers a fuller copy, which then
+    replaces it; a full copy in the cache is used as it is.
+    """
     target = cached_path(dataset, datafile)
+    cached_subset = None
     if target.exists():
-        if is_valid(target, datafile):
+        digest = sha256_of(target)
+        if digest in datafile.accepted_sha256 and not datafile.is_subset(digest):
             return target
-        print(f"dlcourse: cached {target} fails its sha256 check; fetching it again",
-              file=sys.stderr)
-        target.unlink()
+        if digest in datafile.accepted_sha256:
+            cached_subset = digest
+        else:
+            print(f"dlcourse: cached {target} fails its sha256 check; fetching it again",
+                  file=sys.stderr)
+            target.unlink()
 
     problems = []
-    mirror = mirror_dir()
-    if mirror is not None:
+    for source, listed in _mirror_sources(dataset, datafile, problems):
+        if cached_subset and (listed == cached_subset or datafile.is_subset(listed)):
+            continue
         try:
-            source = _mirror_source(mirror, dataset, datafile)
-            _install(target, datafile, lambda fh: _copy(source, fh), origin=str(source))
+            _install(target, datafile, lambda fh, src=source: _copy(src, fh), origin=str(source))
             return target
         except DatasetError as exc:
             problems.append(f"mirror: {exc}")
-    try:
-        _install(target, datafile, lambda fh: _download(datafile, fh, progress),
-                 origin=datafile.url)
+    if cached_subset:
         return target
-    except DatasetError as exc:
-        problems.append(f"download: {exc}")
-    raise DatasetError(_unavailable_message(dataset, datafile, target, mirror, problems))
+    if datafile.url:
+        try:
+            _install(target, datafile, lambda fh: _download(datafile, fh, progress),
+                     origin=datafile.url)
+            return target
+        except DatasetError as exc:
+            problems.append(f"download: {exc}")
+    raise DatasetError(_unavailable_message(dataset, datafile, target, problems))
 
 
-def _unavailable_message(dataset, datafile, target, mirror, problems) -> str:
-    lines = [
-        f"Dataset {dataset.name!r}: could not get {datafile.name}.",
-        *(f"  - {p}" for p in problems),
+def _unavailable_message(dataset, datafile, target, problems) -> str:
+    mirrors = os.pathsep.join(str(m) for m in mirror_dirs())
+    now = f" (now {mirrors})" if mirrors else ""
+    lines = [f"Dataset {dataset.name!r}: could not get {datafile.name}.",
+             *(f"  - {p}" for p in problems)]
+    if not datafile.url:
+        lines.append(f"Only a full course mirror holds it: set {MIRROR_ENV} to a list of "
+                     f"mirror folders that includes one{now}.")
+        return "\n".join(lines)
+    lines += [
         "Get it in one of two ways:",
-        f"  1. set {MIRROR_ENV} to a folder holding the course data mirror (with MANIFEST.json)"
-        + ("" if mirror is None else f" (now {mirror})"),
+        f"  1. set {MIRROR_ENV} to a folder holding the course data mirror (with MANIFEST.json),"
+        f" or several joined by {os.pathsep!r}{now}",
         f"  2. download {datafile.url}",
         f"     and save it as {target} (or run `dlcourse data fetch {dataset.name}` online).",
     ]
     return "\n".join(lines)
 
 
-def _mirror_source(mirror: Path, dataset: Dataset, datafile: DataFile) -> Path:
+def _mirror_sources(dataset: Dataset, datafile: DataFile, problems: list) -> list:
+    """``(path, listed sha256)`` of every mirror copy, fuller copies first, then mirror order."""
+    found = []
+    for mirror in mirror_dirs():
+        try:
+            found.append(_mirror_source(mirror, dataset, datafile))
+        except DatasetError as exc:
+            problems.append(f"mirror: {exc}")
+    return sorted(found, key=lambda item: datafile.is_subset(item[1]))
+
+
+def _mirror_source(mirror: Path, dataset: Dataset, datafile: DataFile) -> tuple[Path, str]:
     manifest = mirror / "MANIFEST.json"
     try:
         entries = json.loads(manifest.read_text())["files"]
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DatasetError(f"{manifest} is missing or unreadable ({exc})") from None
     for entry in entries:
+        if not isinstance(entry, dict) or "path" not in entry:
+            continue
         if entry.get("dataset") == dataset.name and Path(entry["path"]).name == datafile.name:
             path = (mirror / entry["path"]).resolve()
             if mirror.resolve() not in path.parents:
                 raise DatasetError(f"{manifest} points outside the mirror: {entry['path']}")
-            return path
+            return path, str(entry.get("sha256", ""))
     raise DatasetError(f"{manifest} lists no {dataset.name}/{datafile.name}")
 
 
@@ -189,23 +221,3 @@ def _stream(datafile: DataFile, fh, progress: bool) -> None:
         finally:
             if bar is not None:
                 bar.close()
-
-
-def extracted(dataset: Dataset, datafile: DataFile) -> Path:
-    """Unpack a verified tar archive once into the cache and return the folder."""
-    archive = fetch(dataset, datafile)
-    folder = archive.parent / (archive.name.split(".tar")[0] + ".d")
-    if folder.is_dir():
-        return folder
-    tmp = Path(tempfile.mkdtemp(prefix=".extract-", dir=archive.parent))
-    try:
-        with tarfile.open(archive) as tar:
-            tar.extractall(tmp, filter="data")
-        try:
-            os.replace(tmp, folder)
-        except OSError:  # another process finished first
-            if not folder.is_dir():
-                raise
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return folder

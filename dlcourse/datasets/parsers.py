@@ -7,6 +7,7 @@ bytes are not what the format promises, instead of failing deep inside NumPy.
 from __future__ import annotations
 
 import gzip
+import io
 import pickle
 import struct
 import tarfile
@@ -64,6 +65,47 @@ def read_cifar10(archive: Path):
         return x.transpose(0, 2, 3, 1).astype(np.uint8), y.reshape(-1, 1)
 
     return to_arrays([batches[n] for n in train_names]), to_arrays([batches["test_batch"]])
+
+
+def read_cifar10_images(archive: Path, class_names):
+    """Read the JPEG folder archive ``cifar-10-images/{train,test}/<class>/NNNN.jpg``.
+
+    Returns the same shapes and dtypes as :func:`read_cifar10`. Files are sorted by class,
+    so each split is put in a fixed pseudo-random order: slicing the first or last N
+    images gives a mix of classes, as with Keras's copy.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    index = {name: i for i, name in enumerate(class_names)}
+    parts = {"train": ([], []), "test": ([], [])}
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for member in tar:
+                path = Path(member.name).parts
+                if not (member.isfile() and member.name.endswith(".jpg") and len(path) >= 3):
+                    continue
+                split, cls = path[-3], path[-2]
+                if split not in parts or cls not in index:
+                    continue
+                with Image.open(io.BytesIO(tar.extractfile(member).read())) as image:
+                    pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
+                if pixels.shape != (32, 32, 3):
+                    raise DatasetError(f"{archive}: {member.name} is {pixels.shape}, not 32x32 RGB")
+                parts[split][0].append(pixels)
+                parts[split][1].append(index[cls])
+    except (OSError, tarfile.TarError, EOFError, UnidentifiedImageError) as exc:
+        raise DatasetError(f"{archive} is not a readable CIFAR-10 image archive ({exc})") from None
+
+    def to_arrays(split: str, seed: int):
+        images, labels = parts[split]
+        if not images:
+            raise DatasetError(f"{archive} holds no {split}/<class>/*.jpg images")
+        order = np.random.RandomState(seed).permutation(len(images))
+        x = np.stack(images)[order]
+        y = np.asarray(labels, dtype=np.uint8)[order].reshape(-1, 1)
+        return x, y
+
+    return to_arrays("train", 1), to_arrays("test", 0)
 
 
 def read_imdb_reviews(archive: Path, split: str) -> tuple[np.ndarray, np.ndarray]:

@@ -19,19 +19,38 @@ _CANDIDATES = (_REPO_ROOT / "datasets" / "registry.toml", Path(__file__).with_na
 
 
 @dataclass(frozen=True)
-class DataFile:
-    """One file of a dataset, with the hashes a downloaded or mirrored copy may have."""
+class Variant:
+    """Another accepted copy of a file: same layout, other bytes (a subset, a repacking)."""
 
-    name: str
-    url: str
     sha256: str
     bytes: int
-    variant_sha256: str | None = None
-    variant_bytes: int | None = None
+    subset: bool = False
+    about: str = ""
+
+
+@dataclass(frozen=True)
+class DataFile:
+    """One file of a dataset, with the hashes a downloaded or mirrored copy may have.
+
+    ``url`` is None for a file that only a course mirror holds; an ``optional`` file is
+    used when it can be had and never required.
+    """
+
+    name: str
+    sha256: str
+    bytes: int
+    url: str | None = None
+    variants: tuple[Variant, ...] = ()
+    optional: bool = False
+    about: str = ""
 
     @property
     def accepted_sha256(self) -> tuple[str, ...]:
-        return (self.sha256,) + ((self.variant_sha256,) if self.variant_sha256 else ())
+        return (self.sha256,) + tuple(v.sha256 for v in self.variants)
+
+    def is_subset(self, sha256: str) -> bool:
+        """True when ``sha256`` is an accepted copy that holds only part of the data."""
+        return any(v.subset and v.sha256 == sha256 for v in self.variants)
 
 
 @dataclass(frozen=True)
@@ -45,7 +64,6 @@ class Dataset:
     citation: str
     homepage: str
     files: tuple[DataFile, ...]
-    variant: str | None = None
 
     def file(self, name: str) -> DataFile:
         for f in self.files:
@@ -72,7 +90,10 @@ def load_registry() -> dict[str, Dataset]:
         raw = tomllib.load(fh)
     registry = {}
     for name, entry in raw.items():
-        files = tuple(DataFile(**f) for f in entry.pop("files"))
+        files = tuple(
+            DataFile(**{**f, "variants": tuple(Variant(**v) for v in f.get("variants", ()))})
+            for f in entry.pop("files")
+        )
         registry[name] = Dataset(name=name, files=files, **entry)
     return registry
 

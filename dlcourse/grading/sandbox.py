@@ -162,13 +162,15 @@ def _environment(answer_key: str | None, data: dict[str, str]) -> list[str]:
 
 
 def _data_binds() -> tuple[list[str], dict[str, str]]:
-    """The dataset mirror (with a writable scratch cache), else the instructor's cache."""
-    from dlcourse.datasets.files import cache_dir, mirror_dir
+    """The dataset mirrors (with a writable scratch cache), else the instructor's cache."""
+    from dlcourse.datasets.files import cache_dir, mirror_dirs
 
-    mirror = mirror_dir()
-    if mirror is not None and mirror.is_dir():
-        return (["--ro-bind", str(mirror.resolve()), DATA_MIRROR],
-                {"DLCOURSE_DATA_MIRROR": DATA_MIRROR, "DLCOURSE_DATA_DIR": "/tmp/data"})
+    mirrors = [m.resolve() for m in mirror_dirs() if m.is_dir()]
+    if mirrors:
+        inside = [f"{DATA_MIRROR}/{i}" for i in range(len(mirrors))]
+        binds = [arg for i, m in enumerate(mirrors) for arg in ("--ro-bind", str(m), inside[i])]
+        return binds, {"DLCOURSE_DATA_MIRROR": os.pathsep.join(inside),
+                       "DLCOURSE_DATA_DIR": "/tmp/data"}
     cache = cache_dir()
     if cache.is_dir():
         return ["--ro-bind", str(cache.resolve()), DATA_CACHE], {"DLCOURSE_DATA_DIR": DATA_CACHE}
