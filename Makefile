@@ -52,11 +52,7 @@ lint: install
 release: install  ## regenerate labs/ from solutions/
 	$(BIN)/dlcourse release
 
-selfrun-full: install  ## every lab in the full profile, one at a time -> build/run-full/report.md
-	DLCOURSE_DATA_MIRROR="$(FULL_MIRRORS)" $(BIN)/dlcourse run --profile full --workers 1 \
-	  --timeout 2400 --out build/run-full
-
-test: install sandbox
+selftest: install sandbox
 	$(BIN)/dlcourse selftest --workers $(WORKERS)
 
 bench: install  ## measure install, smoke and full runs, and the tests -> build/benchmarks.md

@@ -8,28 +8,14 @@ samples for a few epochs. Every expected value below is a stored literal.
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import math
 import os
 import tempfile
-import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import call, fail, passed
-from dlcourse.runtime import quiet_logger
-
-
-def _quiet(check):
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        with quiet_logger("tensorflow"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return check(*args, **kwargs)
-
-    return wrapper
+from dlcourse.checks.core import call, fail, passed, quiet
 
 
 def tiny_data(n: int = 48, seed: int = 0, flip_validation: bool = False):
@@ -100,7 +86,7 @@ def _new_callback(cls, args, task, name):
 
 # -- Task 1: StopAtThreshold ------------------------------------------------------------------
 
-@_quiet
+@quiet
 def replay_stop(cb, logs, task: str, model=None, others=()) -> int | None:
     """Feed ``logs`` (one dict per epoch) to the callback as ``fit`` would; at the epochs in
     ``others`` another callback has already asked to stop. The epoch it stopped, or None."""
@@ -180,7 +166,7 @@ def _check_missing_metric(StopAtThreshold, model, task):
              "KeyError(f\"{self.metric!r} is not in the logs: {sorted(logs)}\")")
 
 
-@_quiet
+@quiet
 def check_stop_at_threshold(StopAtThreshold) -> None:
     __tracebackhide__ = True
     task = "StopAtThreshold"
@@ -237,7 +223,7 @@ def _drive_recorder(cb, model, epochs, steps, task, before_end=None):
     return _rates(cb, task)
 
 
-@_quiet
+@quiet
 def replay_rates(cb, rates, task: str, steps: int = 3) -> list:
     """Drive a recorder through ``len(rates)`` epochs: epoch ``e`` trains with ``rates[e]``,
     and, as ReduceLROnPlateau listed before the recorder would, the next epoch's rate is set
@@ -252,7 +238,7 @@ def replay_rates(cb, rates, task: str, steps: int = 3) -> list:
     return _drive_recorder(cb, model, len(rates), steps, task, next_rate)
 
 
-@_quiet
+@quiet
 def replay_schedule(cb, schedule, epochs: int, steps: int, task: str) -> list:
     """Drive a recorder through ``epochs`` epochs of ``steps`` optimizer steps, the optimizer
     following a Keras learning-rate ``schedule``. Returns the recorder's ``.rates``."""
@@ -314,7 +300,7 @@ def _expect_rates(got, expected, task, what):
          [float(e) for e in expected], [float(g) for g in got], hint)
 
 
-@_quiet
+@quiet
 def check_learning_rate_recorder(LearningRateRecorder) -> None:
     __tracebackhide__ = True
     import keras
@@ -441,7 +427,7 @@ def _check_replay(es, patience, model, task):
              "monitor='val_loss', min_delta=1e-4, patience=patience, defaults otherwise")
 
 
-@_quiet
+@quiet
 def check_make_callbacks(make_callbacks) -> None:
     __tracebackhide__ = True
     import keras

@@ -7,25 +7,9 @@ the counts per class), a model by its configuration and by a tiny seeded fit.
 
 from __future__ import annotations
 
-import functools
-import warnings
-
 import numpy as np
 
-from dlcourse.checks.core import call, close, fail, passed, strict_numpy
-from dlcourse.runtime import quiet_logger
-
-
-def _quiet(check):
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        with quiet_logger("tensorflow"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return check(*args, **kwargs)
-
-    return wrapper
-
+from dlcourse.checks.core import call, close, fail, passed, quiet, strict_numpy
 
 # -- Task 1: prepare_images ---------------------------------------------------------------------
 
@@ -275,7 +259,7 @@ def _check_compiled(model, kwargs, output, task, where):
     return logits
 
 
-@_quiet
+@quiet
 def check_build_cnn(build_cnn) -> None:
     __tracebackhide__ = True
     import keras

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import io
 import warnings
 
 import numpy as np
+
+from dlcourse.runtime import quiet_logger
 
 
 class CheckFailed(AssertionError):
@@ -113,3 +117,24 @@ def strict_numpy():
             warnings.catch_warnings():
         warnings.simplefilter("error", RuntimeWarning)
         yield
+
+
+def quiet(check):
+    """Decorator for checks that run Keras: TensorFlow's logger, warnings and the student's
+    own prints (progress bars, debug lines) are muted, so only the check's verdict shows."""
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        __tracebackhide__ = True
+        out = io.StringIO()
+        try:
+            with quiet_logger("tensorflow"), warnings.catch_warnings(), \
+                    contextlib.redirect_stdout(out):
+                warnings.simplefilter("ignore")
+                return check(*args, **kwargs)
+        finally:
+            verdicts = [line for line in out.getvalue().splitlines()
+                        if line.startswith("\N{CHECK MARK}")]
+            if verdicts:
+                print("\n".join(verdicts))
+
+    return wrapper

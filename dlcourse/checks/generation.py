@@ -10,25 +10,11 @@ and given seeded random weights.
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
-import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import call, close, fail, passed, strict_numpy
-from dlcourse.runtime import quiet_logger
-
-
-def _quiet(check):
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        with quiet_logger("tensorflow"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return check(*args, **kwargs)
-
-    return wrapper
+from dlcourse.checks.core import call, close, fail, passed, quiet, strict_numpy
 
 
 def _ints(value, task: str, what: str) -> list[int]:
@@ -70,7 +56,7 @@ _SPLIT_CASES = (
 )
 
 
-@_quiet
+@quiet
 def check_split_input_target(split_input_target) -> None:
     __tracebackhide__ = True
     import tensorflow as tf
@@ -143,7 +129,7 @@ def _probe_split(fn, task: str) -> None:
              hint="make Task 1's check pass first: make_sequences uses split_input_target")
 
 
-@_quiet
+@quiet
 def check_make_sequences(make_sequences) -> None:
     __tracebackhide__ = True
     import tensorflow as tf
@@ -203,7 +189,7 @@ _PERPLEXITY_CASES = (
 )
 
 
-@_quiet
+@quiet
 def check_perplexity(perplexity) -> None:
     __tracebackhide__ = True
     task = "perplexity"
@@ -247,7 +233,7 @@ def _structure_ok(model) -> bool:
     return kinds == [keras.layers.Embedding, keras.layers.GRU, keras.layers.Dense]
 
 
-@_quiet
+@quiet
 def check_build_model(build_model) -> None:
     __tracebackhide__ = True
     import keras
@@ -375,7 +361,7 @@ def _many_ids(value, n, vocab, task, what) -> list[int]:
     return ids
 
 
-@_quiet
+@quiet
 def check_sample_with_temperature(sample_with_temperature) -> None:
     __tracebackhide__ = True
     task = "sample_with_temperature"
@@ -478,7 +464,7 @@ def _steps_match(fn, model, x, task) -> tuple[bool, int]:
     return True, -1
 
 
-@_quiet
+@quiet
 def check_gru_step(gru_step, build_model) -> None:
     __tracebackhide__ = True
     task = "gru_step"
@@ -525,7 +511,7 @@ def _counted(fn, name, calls):
         namespace[name] = original
 
 
-@_quiet
+@quiet
 def check_generate(generate, build_model) -> None:
     __tracebackhide__ = True
     task = "generate"

@@ -10,27 +10,13 @@ Every expected value below is a stored literal or a property.
 
 from __future__ import annotations
 
-import functools
 import os
 import shutil
 import tempfile
-import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import call, fail, passed
-from dlcourse.runtime import quiet_logger
-
-
-def _quiet(check):
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        with quiet_logger("tensorflow"), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return check(*args, **kwargs)
-
-    return wrapper
+from dlcourse.checks.core import call, fail, passed, quiet
 
 
 def _same(got, expected) -> bool:
@@ -82,7 +68,7 @@ def _read_back(root, task):
     return list(ds.class_names), items
 
 
-@_quiet
+@quiet
 def check_write_class_folders(write_class_folders) -> None:
     __tracebackhide__ = True
     task = "write_class_folders"
@@ -237,7 +223,7 @@ def _expect_batches(sizes, n, batch_size, task, shown, epoch):
              else f"{sizes[:3]} ... {sizes[-2:]}", hint)
 
 
-@_quiet
+@quiet
 def check_make_pipeline(make_pipeline) -> None:
     __tracebackhide__ = True
     task = "make_pipeline"
@@ -400,7 +386,7 @@ def _close_tuple(got, want) -> bool:
     return got == want
 
 
-@_quiet
+@quiet
 def check_build_augmentation(build_augmentation) -> None:
     __tracebackhide__ = True
     import keras
@@ -567,7 +553,7 @@ def _check_cnn_compile(model, task, rate):
         fail(task, "the metrics", ["accuracy"], metrics, 'metrics=["accuracy"]')
 
 
-@_quiet
+@quiet
 def check_build_cnn(build_cnn) -> None:
     __tracebackhide__ = True
     import keras

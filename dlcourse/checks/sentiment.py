@@ -8,38 +8,11 @@ imported inside the functions that need it.
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import io
 import math
-import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import call, close, fail, passed
-from dlcourse.runtime import quiet_logger
-
-
-def _quiet(check):
-    """Run a check with TensorFlow's logs, warnings and the student's prints muted; only
-    the check's own verdict line is shown."""
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        out = io.StringIO()
-        try:
-            with quiet_logger("tensorflow"), warnings.catch_warnings(), \
-                    contextlib.redirect_stdout(out):
-                warnings.simplefilter("ignore")
-                return check(*args, **kwargs)
-        finally:
-            kept = [line for line in out.getvalue().splitlines()
-                    if line.startswith("\N{CHECK MARK}")]
-            if kept:
-                print("\n".join(kept))
-
-    return wrapper
-
+from dlcourse.checks.core import call, close, fail, passed, quiet
 
 # -- Task 1: split_train_validation -------------------------------------------------------------
 
@@ -115,7 +88,7 @@ def _expect_split(result, texts, labels, val_idx, train_idx, task, shown):
              {"validation": got_val, "training": got_train}, hint)
 
 
-@_quiet
+@quiet
 def check_split_train_validation(split_train_validation) -> None:
     __tracebackhide__ = True
     task = "split_train_validation"
@@ -157,7 +130,7 @@ _VECTORIZERS = (
 _TEST_TEXTS = ("a completely different review that was never seen", "the cast the cast")
 
 
-@_quiet
+@quiet
 def check_make_vectorizer(make_vectorizer) -> None:
     __tracebackhide__ = True
     import keras
@@ -292,7 +265,7 @@ def _compile_info(model):
     return type(optimizer).__name__, lr, name, logits, metrics
 
 
-@_quiet
+@quiet
 def check_build_lstm_model(build_lstm_model) -> None:
     __tracebackhide__ = True
     import keras
@@ -386,7 +359,7 @@ def scoring_model(scores, vocabulary):
     return model, vectorizer
 
 
-@_quiet
+@quiet
 def check_predict_sentiment(predict_sentiment) -> None:
     __tracebackhide__ = True
     task = "predict_sentiment"

@@ -8,41 +8,14 @@ the student's model's configuration and watch which weights a two-step ``fit`` m
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import io
-import warnings
-
 import numpy as np
 
-from dlcourse.checks.core import call, fail, passed
-from dlcourse.runtime import quiet_logger
+from dlcourse.checks.core import call, fail, passed, quiet
 
 _ADAM_DEFAULTS = {"beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": False,
                   "weight_decay": None, "clipnorm": None, "global_clipnorm": None,
                   "clipvalue": None, "use_ema": False}
 _SPARSE = ("sparse_categorical_crossentropy", "SparseCategoricalCrossentropy")
-
-
-def _quiet(check):
-    """Run a check with TensorFlow's logger, warnings and the student's prints silenced;
-    only the check's own tick line is shown."""
-    @functools.wraps(check)
-    def wrapper(*args, **kwargs):
-        __tracebackhide__ = True
-        out = io.StringIO()
-        try:
-            with quiet_logger("tensorflow"), warnings.catch_warnings(), \
-                    contextlib.redirect_stdout(out):
-                warnings.simplefilter("ignore")
-                return check(*args, **kwargs)
-        finally:
-            shown = [line for line in out.getvalue().splitlines()
-                     if line.startswith("\N{CHECK MARK}")]
-            if shown:
-                print("\n".join(shown))
-
-    return wrapper
 
 
 # -- Task 1: split_classes -----------------------------------------------------------------------
@@ -97,7 +70,7 @@ def _rows(x, n, task, what):
     return [int(r) for r in rows]
 
 
-@_quiet
+@quiet
 def check_split_classes(split_classes) -> None:
     __tracebackhide__ = True
     task = "split_classes"
@@ -334,7 +307,7 @@ def _check_training_false(model, base, task, shown):
              "always runs in inference mode")
 
 
-@_quiet
+@quiet
 def check_build_transfer_model(build_transfer_model) -> None:
     __tracebackhide__ = True
     task = "build_transfer_model"
@@ -412,7 +385,7 @@ def _frozen_model(seed, fit=True):
     return base, model, x, y
 
 
-@_quiet
+@quiet
 def check_unfreeze_top(unfreeze_top) -> None:
     __tracebackhide__ = True
     import keras
