@@ -17,7 +17,15 @@ import warnings
 
 import numpy as np
 
-from dlcourse.checks.core import CheckFailed, call, close, expect_close, fail, passed
+from dlcourse.checks.core import (
+    blame_earlier,
+    call,
+    call_blaming,
+    close,
+    expect_close,
+    fail,
+    passed,
+)
 
 # --- task 1: same_padding and output_size -------------------------------------------------
 
@@ -206,23 +214,14 @@ def _earlier_ok(fn, name: str) -> bool:
 
 
 def _blame(fn, task: str, *earlier: str) -> None:
-    """Fail naming the first earlier task that is wrong, if any."""
     __tracebackhide__ = True
-    for name in earlier:
-        if not _earlier_ok(fn, name):
-            fail(task, f"your {name} is not right yet, and {task} uses it",
-                 hint=f"fix {name} first (its check above says what is wrong), then run this "
-                      "cell again")
+    blame_earlier(fn, task, earlier, _earlier_ok)
 
 
 def _call(fn, *args, task: str, name: str, earlier=(), **kwargs):
-    """``call``, but an error raised inside a wrong earlier function is blamed on it."""
     __tracebackhide__ = True
-    try:
-        return call(fn, *args, task=task, name=name, **kwargs)
-    except CheckFailed:
-        _blame(fn, task, *earlier)
-        raise
+    return call_blaming(fn, *args, task=task, name=name, earlier=earlier, is_right=_earlier_ok,
+                        **kwargs)
 
 
 # --- task 1 -------------------------------------------------------------------------------

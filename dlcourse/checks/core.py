@@ -69,6 +69,28 @@ def call(fn, *args, task: str, name: str, **kwargs):
         fail(task, f"{name}({shown}) raised {type(exc).__name__}: {exc}")
 
 
+
+def blame_earlier(fn, task: str, earlier, is_right) -> None:
+    """Fail naming the first of the ``earlier`` tasks that is wrong, as ``fn`` sees it:
+    ``is_right(fn, name)`` probes that task's function on a stored case."""
+    __tracebackhide__ = True
+    for name in earlier:
+        if not is_right(fn, name):
+            fail(task, f"your {name} is not right yet, and {task} uses it",
+                 hint=f"fix {name} first (its check above says what is wrong), then run this "
+                      "cell again")
+
+
+def call_blaming(fn, *args, task: str, name: str, earlier, is_right, **kwargs):
+    """``call``, but when the answer fails, first blame an earlier task that is wrong: an
+    error raised inside a wrong earlier function should not look like this task's bug."""
+    __tracebackhide__ = True
+    try:
+        return call(fn, *args, task=task, name=name, **kwargs)
+    except CheckFailed:
+        blame_earlier(fn, task, earlier, is_right)
+        raise
+
 def as_array(value, task: str, what: str) -> np.ndarray:
     __tracebackhide__ = True
     try:
