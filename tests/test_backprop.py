@@ -280,7 +280,7 @@ def test_softmax_delta_mistakes_get_specific_hints(softmax, delta, match):
         check.check_softmax_delta(softmax, delta)
 
 
-def test_an_error_inside_a_wrong_earlier_task_is_blamed_on_it():
+def test_an_error_inside_a_wrong_earlier_task_is_blamed_on_it(capsys):
     def bad_backward(X, y, params, cache):
         raise ValueError("matmul: shapes do not fit")
 
@@ -290,14 +290,14 @@ def test_an_error_inside_a_wrong_earlier_task_is_blamed_on_it():
          "    params = init_params(X.shape[1], hidden, 1, seed)\n"
          "    cache = forward(X, params)\n"
          "    return update(params, backward(X, y, params, cache), lr), []\n", namespace)
-    with pytest.raises(AssertionError, match="fix backward first"):
-        check.check_train_xor(namespace["train_xor"])
+    check.check_train_xor(namespace["train_xor"])
+    assert "Fix backward first" in capsys.readouterr().out
     namespace["sigmoid"] = lambda z: z.undefined_attribute
     exec("def forward(X, params):\n"
          "    a1 = sigmoid(X @ params['W1'] + params['b1'])\n"
          "    return a1, a1, a1, a1\n", namespace)
-    with pytest.raises(AssertionError, match="fix sigmoid first"):
-        check.check_forward(namespace["forward"])
+    check.check_forward(namespace["forward"])
+    assert "Fix sigmoid first" in capsys.readouterr().out
 
 
 def test_the_checks_hold_no_answers():
@@ -350,7 +350,7 @@ def test_backward_mistakes_get_specific_hints(mistake, message):
         check.check_backward(_student_backward(**mistake))
 
 
-def test_a_wrong_earlier_task_is_named():
+def test_a_wrong_earlier_task_is_named(capsys):
     namespace = {"np": np, "sigmoid_prime": lambda z: z * (1 - z)}
     exec("def backward(X, y, params, cache):\n"
          "    z1, a1, z2, a2 = cache\n"
@@ -358,8 +358,11 @@ def test_a_wrong_earlier_task_is_named():
          "    d1 = (d2 @ params['W2'].T) * sigmoid_prime(z1)\n"
          "    return {'W2': a1.T @ d2, 'b2': d2.sum(axis=0), 'W1': X.T @ d1, "
          "'b1': d1.sum(axis=0)}\n", namespace)
-    with pytest.raises(AssertionError, match="fix sigmoid_prime first"):
-        check.check_backward(namespace["backward"])
+    check.check_backward(namespace["backward"])
+    assert "Fix sigmoid_prime first" in capsys.readouterr().out
+    namespace["sigmoid_prime"] = key.sigmoid_prime
+    check.check_backward(namespace["backward"])
+    assert "not checked" not in capsys.readouterr().out
 
 
 def test_sigmoid_prime_of_z_instead_of_sigmoid_is_caught():
@@ -429,7 +432,7 @@ def test_numerical_gradient_mistakes():
         check.check_numerical_gradient(forward_difference)
 
 
-def test_update_and_training_mistakes():
+def test_update_and_training_mistakes(capsys):
     with pytest.raises(AssertionError, match="b1 was not updated"):
         check.check_update(lambda p, g, lr: {k: p[k] - lr * g[k] if k[0] == "W" else p[k]
                                              for k in p})
@@ -479,7 +482,7 @@ def test_update_and_training_mistakes():
     with pytest.raises(AssertionError, match="init_params"):
         check.check_train_xor(_with_forward(own_init))
 
-    with pytest.raises(AssertionError, match="fix forward first"):
-        check.check_train_xor(_with_forward(
-            lambda X, y, hidden=4, lr=2.0, epochs=2000, seed=0: (None, [0.0] * epochs),
-            forward=lambda X, p: (X, X, X, X)))
+    check.check_train_xor(_with_forward(  # graded with a correct forward: a note, no failure
+        lambda X, y, hidden=4, lr=2.0, epochs=2000, seed=0: (None, [0.0] * epochs),
+        forward=lambda X, p: (X, X, X, X)))
+    assert "Fix forward first" in capsys.readouterr().out

@@ -287,7 +287,7 @@ def test_conv2d_mistakes(conv2d, match):
         check.check_conv2d(conv2d)
 
 
-def test_conv2d_blames_a_wrong_same_padding():
+def test_conv2d_is_not_failed_for_a_wrong_same_padding(capsys):
     namespace = {"np": np, "key": key, "same_padding": _pad_at_start,
                  "output_size": key.output_size}
     exec("def conv2d(x, kernels, bias, strides=(1, 1), padding='valid'):\n"
@@ -296,8 +296,11 @@ def test_conv2d_blames_a_wrong_same_padding():
          "kernels.shape[:2], strides)]\n"
          "        x = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))\n"
          "    return key.conv2d(x, kernels, bias, strides, 'valid')\n", namespace)
-    with pytest.raises(AssertionError, match="fix same_padding first"):
-        check.check_conv2d(namespace["conv2d"])
+    check.check_conv2d(namespace["conv2d"])  # the grader substitutes a correct same_padding
+    assert "Fix same_padding first" in capsys.readouterr().out
+    namespace["same_padding"] = key.same_padding
+    check.check_conv2d(namespace["conv2d"])
+    assert "not checked" not in capsys.readouterr().out
 
 
 def _pool(fn, stride_one=False, pad_value=None, counting=False):

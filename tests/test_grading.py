@@ -170,3 +170,19 @@ def test_every_data_mirror_is_bound_read_only_into_the_sandbox(monkeypatch, tmp_
     inside = env["DLCOURSE_DATA_MIRROR"].split(":")
     assert len(inside) == 2 and env["DLCOURSE_DATA_DIR"] == "/tmp/data"
     assert args == ["--ro-bind", str(first), inside[0], "--ro-bind", str(second), inside[1]]
+
+
+@pytest.mark.parametrize("lab", LABS, ids=lambda lab: lab.id)
+def test_wrong_answer_fixtures_name_real_cells(lab):
+    """Every fixture replaces answer cells and names test cells of its own lab; a cell is
+    never both one it must lose and one it must keep."""
+    source = subs.read(lab.source)
+    answers = set(subs.solution_sources(source))
+    tests = {subs.grade_id(c) for c in source.cells
+             if subs.nbgrader_meta(c).get("grade") and not subs.is_answer(c)}
+    wrong = subs.load_wrong_answers(lab.wrong_answers)
+    assert len(wrong) >= 6 and any(w.gaming for w in wrong)
+    for w in wrong:
+        assert w.loses and set(w.cells) <= answers, w.name
+        assert set(w.loses) <= tests and set(w.keeps) <= tests, w.name
+        assert not set(w.loses) & set(w.keeps), w.name

@@ -23,6 +23,7 @@ from dlcourse.checks.core import (
     close,
     expect_close,
     fail,
+    graded_alone,
     passed,
     strict_numpy,
 )
@@ -236,6 +237,7 @@ def check_sigmoid(sigmoid, sigmoid_prime) -> None:
     passed("sigmoid", "sigmoid(10) = 0.9999546 and sigmoid' peaks at 0.25 at z = 0")
 
 
+@graded_alone
 def check_forward(forward) -> None:
     __tracebackhide__ = True
     task = "forward"
@@ -291,6 +293,7 @@ def _diagnose(name: str, got: np.ndarray, case: dict, n: int):
                  "activation: delta = (...) * sigmoid_prime(z)")
 
 
+@graded_alone
 def check_backward(backward) -> None:
     __tracebackhide__ = True
     task = "backward"
@@ -393,6 +396,7 @@ def check_update(update) -> None:
     passed(task, "one gradient-descent step on all four parameters, at two learning rates")
 
 
+@graded_alone
 def check_train_xor(train_xor) -> None:
     __tracebackhide__ = True
     task = "train_xor"

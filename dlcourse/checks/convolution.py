@@ -24,6 +24,7 @@ from dlcourse.checks.core import (
     close,
     expect_close,
     fail,
+    graded_alone,
     passed,
 )
 
@@ -337,6 +338,7 @@ def _keras_agreement(task: str, fn, name: str, make_layer, cases, hint: str, ear
                  f"{np.round(arr.reshape(-1)[:4], 4)}", hint)
 
 
+@graded_alone
 def check_conv2d(conv2d) -> None:
     __tracebackhide__ = True
     task = "conv2d"
@@ -477,6 +479,7 @@ def _pool_property(fn, name: str, task: str, kind: str):
              "strides (2, 2), padding 'same' should be that constant everywhere", exp, arr, hint)
 
 
+@graded_alone
 def check_max_pool2d(max_pool2d) -> None:
     __tracebackhide__ = True
     task = "max_pool2d"
@@ -495,6 +498,7 @@ def check_max_pool2d(max_pool2d) -> None:
            "never the max")
 
 
+@graded_alone
 def check_avg_pool2d(avg_pool2d) -> None:
     __tracebackhide__ = True
     task = "avg_pool2d"

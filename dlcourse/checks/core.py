@@ -70,15 +70,38 @@ def call(fn, *args, task: str, name: str, **kwargs):
 
 
 
+class EarlierTaskWrong(Exception):
+    """Stops a check whose answer uses an earlier task that is wrong; `graded_alone` turns
+    it into a note, so one mistake costs one task (the grader substitutes a correct one)."""
+
+
+def skip_note(task: str, earlier: str) -> str:
+    return (f"! {task}: not checked, because {earlier} fails its own check. Fix {earlier} "
+            f"first; {task} is graded with a correct {earlier}.")
+
+
+def graded_alone(check):
+    """Decorator for a check whose answer calls earlier tasks: when one of those is wrong the
+    check prints why it stopped and passes, instead of failing for someone else's bug."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        __tracebackhide__ = True
+        try:
+            return check(*args, **kwargs)
+        except EarlierTaskWrong as note:
+            print(note)
+
+    return wrapper
+
+
 def blame_earlier(fn, task: str, earlier, is_right) -> None:
-    """Fail naming the first of the ``earlier`` tasks that is wrong, as ``fn`` sees it:
-    ``is_right(fn, name)`` probes that task's function on a stored case."""
+    """Stop the check (see `graded_alone`) at the first of the ``earlier`` tasks that is
+    wrong, as ``fn`` sees it: ``is_right(fn, name)`` probes that task on a stored case."""
     __tracebackhide__ = True
     for name in earlier:
         if not is_right(fn, name):
-            fail(task, f"your {name} is not right yet, and {task} uses it",
-                 hint=f"fix {name} first (its check above says what is wrong), then run this "
-                      "cell again")
+            raise EarlierTaskWrong(skip_note(task, name))
 
 
 def call_blaming(fn, *args, task: str, name: str, earlier, is_right, **kwargs):
@@ -90,6 +113,7 @@ def call_blaming(fn, *args, task: str, name: str, earlier, is_right, **kwargs):
     except CheckFailed:
         blame_earlier(fn, task, earlier, is_right)
         raise
+
 
 def as_array(value, task: str, what: str) -> np.ndarray:
     __tracebackhide__ = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.checks.core import call, expect_close, fail, passed
+from dlcourse.checks.core import call, expect_close, fail, passed, skip_note
 from dlcourse.datasets.toy import (
     AND_Y,
     CONCERT_THRESHOLD,
@@ -114,8 +114,7 @@ def _earlier_task_broken(fn, names: tuple[str, ...]) -> str | None:
 
 
 def _skip_because(task: str, broken: str) -> None:
-    print(f"! {task}: not checked, because {broken} fails its own check. Fix {broken} "
-          f"first; {task} is graded with a correct {broken}.")
+    print(skip_note(task, broken))
 
 
 def check_train(train) -> None:

@@ -3,7 +3,8 @@
 For each lab: ``labs/`` equals a fresh release; the release holds no outputs, solution
 code or hidden tests; the solution, executed in the smoke profile, scores full marks and
 shows a figure and a key metric without writing to stderr; the blank release scores 0 on
-every autograded cell; every known wrong answer loses points on the cells it names.
+every autograded cell; every known wrong answer loses points on the cells it names (and
+keeps full marks on the later cells it names: one mistake costs one task).
 
 Wrong answers are graded on the notebook without its ordinary code cells (demos and
 training runs), which makes them several times faster. That is sound because the solution
@@ -146,7 +147,8 @@ def _check_gaming(lab: Lab, box: ScratchCourse, source, release, quick,
         got, best = _total(scores)
         lost = _lost(scores)
         missing = [cell for cell in wrong.loses if cell not in lost]
-        ok = got < best and not missing
+        cascaded = [cell for cell in wrong.keeps if cell in lost]
+        ok = got < best and not missing and not cascaded
         found = leaks(box.feedback(f"wrong-{wrong.name}"), source,
                       (str(box.root), str(lab.root)), submitted)
         if found:
@@ -154,6 +156,8 @@ def _check_gaming(lab: Lab, box: ScratchCourse, source, release, quick,
         detail = f"{got:g}/{best:g}, lost {lost}"
         if missing:
             detail += f"; expected to lose {missing} too"
+        if cascaded:
+            detail += f"; {cascaded} should keep full marks (graded with a correct earlier task)"
         result.add(f"wrong answer '{wrong.name}' loses points", ok, detail)
     result.add("feedback keeps hidden tests hidden", not leaked,
                f"no hidden-test line, answer key or path in {len(wrong_answers)} feedback "

@@ -21,12 +21,14 @@ HIDDEN_MARKERS = ("### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
 
 @dataclass(frozen=True)
 class WrongAnswer:
-    """A common mistake: replacement sources for answer cells and the tests it must fail."""
+    """A common mistake: replacement sources for answer cells, the tests it must fail, and
+    the later tests that must still give full marks (one mistake costs one task)."""
 
     name: str
     mistake: str
     cells: dict[str, str]
     loses: tuple[str, ...] = field(default_factory=tuple)
+    keeps: tuple[str, ...] = field(default_factory=tuple)
     gaming: bool = False  # an attempt to game the grader rather than a mistake
 
 
@@ -108,7 +110,8 @@ def load_wrong_answers(path: Path) -> list[WrongAnswer]:
     with open(path, "rb") as fh:
         raw = tomllib.load(fh)
     return [WrongAnswer(name=w["name"], mistake=w["mistake"], cells=dict(w["cells"]),
-                        loses=tuple(w.get("loses", ())), gaming=bool(w.get("gaming", False)))
+                        loses=tuple(w.get("loses", ())), keeps=tuple(w.get("keeps", ())),
+                        gaming=bool(w.get("gaming", False)))
             for w in raw.get("wrong", [])]
 
 
