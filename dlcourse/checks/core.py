@@ -75,11 +75,6 @@ class EarlierTaskWrong(Exception):
     it into a note, so one mistake costs one task (the grader substitutes a correct one)."""
 
 
-def skip_note(task: str, earlier: str) -> str:
-    return (f"! {task}: not checked, because {earlier} fails its own check. Fix {earlier} "
-            f"first; {task} is graded with a correct {earlier}.")
-
-
 def graded_alone(check):
     """Decorator for a check whose answer calls earlier tasks: when one of those is wrong the
     check prints why it stopped and passes, instead of failing for someone else's bug."""
@@ -101,7 +96,9 @@ def blame_earlier(fn, task: str, earlier, is_right) -> None:
     __tracebackhide__ = True
     for name in earlier:
         if not is_right(fn, name):
-            raise EarlierTaskWrong(skip_note(task, name))
+            raise EarlierTaskWrong(f"! {task}: not checked, because {name} fails its own "
+                                   f"check. Fix {name} first; {task} is graded with a "
+                                   f"correct {name}.")
 
 
 def call_blaming(fn, *args, task: str, name: str, earlier, is_right, **kwargs):

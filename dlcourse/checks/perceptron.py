@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlcourse.checks.core import call, expect_close, fail, passed, skip_note
+from dlcourse.checks.core import blame_earlier, call, expect_close, fail, graded_alone, passed
 from dlcourse.datasets.toy import (
     AND_Y,
     CONCERT_THRESHOLD,
@@ -64,12 +64,11 @@ def check_predict(predict) -> None:
     passed(task, "all seven concert rows right, threshold and bias handled")
 
 
+@graded_alone
 def check_update(update) -> None:
     __tracebackhide__ = True
     task = "update"
-    broken = _earlier_task_broken(update, ("predict",))
-    if broken:
-        return _skip_because(task, broken)
+    blame_earlier(update, task, ("predict",), _earlier_right)
     hint = ("the error is (y - y_hat): target minus prediction; "
             "w moves by lr * error * x and b by lr * error")
     for (w, b, x, y, lr), (w_exp, b_exp), why in UPDATE_CASES:
@@ -101,28 +100,20 @@ def _update_works(update) -> bool:
 PROBES = {"predict": _predict_works, "update": _update_works}
 
 
-def _earlier_task_broken(fn, names: tuple[str, ...]) -> str | None:
-    """The first earlier task (found in fn's notebook) that fails a stored case, if any."""
-    namespace = getattr(fn, "__globals__", {})
-    for name in names:
-        try:
-            if not PROBES[name](namespace.get(name)):
-                return name
-        except Exception:  # a missing or crashing earlier answer
-            return name
-    return None
+def _earlier_right(fn, name: str) -> bool:
+    """Whether the earlier task ``name`` in fn's notebook passes a stored case; a missing
+    or crashing one is wrong."""
+    try:
+        return bool(PROBES[name](getattr(fn, "__globals__", {}).get(name)))
+    except Exception:
+        return False
 
 
-def _skip_because(task: str, broken: str) -> None:
-    print(skip_note(task, broken))
-
-
+@graded_alone
 def check_train(train) -> None:
     __tracebackhide__ = True
     task = "train"
-    broken = _earlier_task_broken(train, ("predict", "update"))
-    if broken:
-        return _skip_because(task, broken)
+    blame_earlier(train, task, ("predict", "update"), _earlier_right)
     for gate, y, lr, epochs, (w_exp, b_exp, errors_exp) in TRAIN_CASES:
         result = call(train, GATE_X, y, lr, epochs, task=task, name="train")
         if not isinstance(result, tuple) or len(result) != 3:
