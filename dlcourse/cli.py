@@ -130,11 +130,12 @@ def _cmd_feedback(args) -> int:
 
 def _cmd_export(args) -> int:
     from dlcourse.course import course_root
-    from dlcourse.grading.classroom import export
+    from dlcourse.grading.exports import export_all
 
     root = course_root()
-    out = Path(args.out) if args.out else root / "grading" / "exports" / "grades.csv"
-    print(f"wrote {export(root, out)}")
+    folder = Path(args.out) if args.out else root / "grading" / "exports"
+    for path in export_all(root, folder):
+        print(f"wrote {path}")
     return 0
 
 
@@ -188,8 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     fb.add_argument("labs", nargs="*")
     fb.set_defaults(func=_cmd_feedback)
 
-    ex = sub.add_parser("export", help="write every grade to a CSV file")
-    ex.add_argument("--out", help="default: grading/exports/grades.csv")
+    ex = sub.add_parser("export", help="write the grades as CSV: long, wide and for Canvas")
+    ex.add_argument("--out", help="folder; default: grading/exports/")
     ex.set_defaults(func=_cmd_export)
     return parser
 

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from dlcourse.course import Lab
-from dlcourse.grading import classroom
+from dlcourse.grading import classroom, exports
 from dlcourse.grading import submissions as subs
 
 from .conftest import ROOT
@@ -71,10 +71,21 @@ def test_feedback_and_export(graded_class, tmp_path):
     lab, _, _, _ = graded_class
     folder = classroom.feedback(lab)
     assert (folder / "ada" / LAB_ID / f"{LAB_ID}.html").is_file()
-    rows = list(csv.DictReader(open(classroom.export(lab.root, tmp_path / "grades.csv"))))
+    long, wide, canvas = exports.export_all(lab.root, tmp_path)
+    rows = list(csv.DictReader(open(long)))
     ada = [r for r in rows if r["student"] == "ada"]
     assert len(ada) == 4 and sum(float(r["score"]) for r in ada) == 10
-
+    table = list(csv.reader(open(wide)))
+    assert table[0] == ["student", LAB_ID, "total", "not graded"]
+    assert table[1] == ["(maximum)", "10", "10", ""]
+    by_student = {row[0]: row[1:] for row in table[2:]}
+    assert by_student["ada"] == ["10", "10", ""] and by_student["bob"] == ["0", "0", ""]
+    assert by_student["dee"] == ["", "0", LAB_ID]
+    sheet = list(csv.reader(open(canvas)))
+    assert sheet[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", LAB_ID]
+    assert sheet[1] == ["Points Possible", "", "", "", "", "10"]
+    lines = {row[2]: row for row in sheet[2:]}
+    assert lines["ada"][-1] == "10" and lines["hal"][-1] == "" and lines["bob"][-1] == "0"
 
 
 def test_gaming_is_flagged_with_its_line_and_zeroed_by_policy(graded_class):
@@ -87,7 +98,8 @@ def test_gaming_is_flagged_with_its_line_and_zeroed_by_policy(graded_class):
 
 def test_students_not_graded_are_marked_so_in_the_export(graded_class, tmp_path):
     lab, _, _, _ = graded_class
-    rows = list(csv.DictReader(open(classroom.export(lab.root, tmp_path / "grades.csv"))))
+    grades, _, _ = exports.read_gradebook(lab.root)
+    rows = list(csv.DictReader(open(exports.write_long(grades, tmp_path / "grades.csv"))))
     for student in ("dee", "hal"):
         mine = [r for r in rows if r["student"] == student]
         assert mine and all(r["status"] == "not graded" and r["score"] == "" for r in mine)

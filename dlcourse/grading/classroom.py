@@ -1,4 +1,5 @@
-"""Grading a class in the instructor's course folder: collect, autograde, feedback, export.
+"""Grading a class in the instructor's course folder: collect, autograde, feedback
+(exports are in ``dlcourse.grading.exports``).
 
 Submissions are untrusted: ids are checked, unreadable notebooks are reported and
 skipped, copied graded cells are neutralised, stripped metadata is restored from the
@@ -9,7 +10,6 @@ gradebook, after each submission's kernel has exited.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +22,6 @@ from dlcourse.grading import submissions as subs
 from dlcourse.grading.nbgrader_api import GradingError, autograde, generate, make_api, scores
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
-NOT_GRADED = "not graded"
 
 
 @dataclass
@@ -175,28 +174,3 @@ def feedback(lab: Lab) -> Path:
     if not result.get("success"):
         raise GradingError(f"nbgrader feedback failed:\n{result.get('log', '')}")
     return lab.root / "grading" / "feedback"
-
-
-def export(root: Path, out: Path) -> Path:
-    """One CSV row per student, lab and graded cell, from the gradebook. A submission
-    that was never graded has an empty score and the status "not graded", never 0."""
-    from nbgrader.api import Gradebook
-
-    api = make_api(root)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with Gradebook(api.coursedir.db_url) as gb, open(out, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["student", "lab", "task", "score", "max_score", "status"])
-        for assignment in gb.assignments:
-            in_gradebook = {s.student.id for s in assignment.submissions}
-            for student in submitted_students(Lab(assignment.name, root)):
-                if student not in in_gradebook:
-                    writer.writerow([student, assignment.name, "", "", "", NOT_GRADED])
-            for submission in assignment.submissions:
-                for notebook in submission.notebooks:
-                    for grade in notebook.grades:
-                        graded = grade.auto_score is not None or grade.manual_score is not None
-                        writer.writerow([submission.student.id, assignment.name, grade.name,
-                                         grade.score if graded else "", grade.max_score,
-                                         "graded" if graded else NOT_GRADED])
-    return out
