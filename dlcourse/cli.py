@@ -113,7 +113,9 @@ def _cmd_autograde(args) -> int:
 
     failures = 0
     for lab in select_labs(args.labs):
-        report = autograde_class(lab, unsandboxed=args.unsandboxed, policy=args.integrity)
+        report = autograde_class(lab, unsandboxed=args.unsandboxed, policy=args.integrity,
+                                 workers=args.workers, force=args.force, whole=args.whole,
+                                 progress=True)
         print(report.format())
         failures += len(report.problems)
     return 1 if failures else 0
@@ -183,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
     ag.add_argument("--integrity", choices=["flag", "zero"], default="flag",
                     help="answers that try to game the grader: flag them for review "
                          "(default) or score their tasks 0")
+    ag.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                    help="submissions graded at once (default: the number of cores)")
+    ag.add_argument("--force", action="store_true",
+                    help="grade again submissions already graded and unchanged")
+    ag.add_argument("--whole", action="store_true",
+                    help="always run the lab's demo cells too (slower; same scores)")
     ag.set_defaults(func=_cmd_autograde)
 
     fb = sub.add_parser("feedback", help="write HTML feedback for graded submissions")

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from dlcourse.course import Lab
-from dlcourse.grading import classroom, exports
+from dlcourse.grading import classroom, exports, parallel
 from dlcourse.grading import submissions as subs
 
 from .conftest import ROOT
@@ -42,25 +42,39 @@ def graded_class(tmp_path_factory):
     cheat = "check.check_decision_line = lambda *args: None\n" + subs.solution_sources(
         subs.read(lab.source))["decision_line"]
     nbformat.write(subs.fill(solved, {"decision_line": cheat}), inbox / "gus.ipynb")
+    hang = "import time\ntime.sleep(600)"
+    nbformat.write(subs.fill(solved, {"decision_line": hang}), inbox / "ivy.ipynb")
+    greedy = ("big = np.ones(2**29)  # 4 GiB\n"
+              "def decision_line(w, b):\n    return -w[0] / w[1], -b / w[1]")
+    nbformat.write(subs.fill(solved, {"decision_line": greedy}), inbox / "jo.ipynb")
+    deleter = nbformat.from_dict(solved)
+    deleter.cells = [c for c in deleter.cells if subs.grade_id(c) != "test_update"]
+    nbformat.write(deleter, inbox / "kim.ipynb")
     collected, rejected = classroom.collect(lab, inbox)
     unmatched = nbformat.from_dict(stripped)
     unmatched.cells.insert(8, nbformat.v4.new_code_cell("x = 1"))  # beside the predict answer
     subs.write_submission(classroom.submission_path(lab.root, lab, "hal"), unmatched)
-    report = classroom.autograde_class(lab, policy="zero")
-    return lab, collected, rejected, report
+    return lab, collected, rejected, _autograde(lab)
+
+
+def _autograde(lab):
+    """Two workers, a short cell time limit and a small memory cap (for jo's 4 GiB)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DLCOURSE_GRADER_MEMORY_MB", "2048")  # the workers inherit it
+        return classroom.autograde_class(lab, policy="zero", workers=2, timeout=15)
 
 
 def test_collect_rejects_unreadable_and_badly_named_files(graded_class):
     _, collected, rejected, _ = graded_class
-    assert collected == ["ada", "bob", "cy", "dee", "fay", "gus"]
+    assert collected == ["ada", "bob", "cy", "dee", "fay", "gus", "ivy", "jo", "kim"]
     assert set(rejected) == {"eve.ipynb", "not a valid id.ipynb"}
     assert "not a readable notebook" in rejected["eve.ipynb"]
 
 
-def test_class_is_graded_despite_a_crash_and_a_copied_cell(graded_class):
+def test_hostile_class_is_graded_in_parallel_with_every_other_score_right(graded_class):
     _, _, _, report = graded_class
     assert report.totals == {"ada": (10, 10), "bob": (0, 10), "cy": (10, 10), "fay": (10, 10),
-                             "gus": (9, 10)}
+                             "gus": (9, 10), "ivy": (9, 10), "jo": (9, 10), "kim": (10, 10)}
     assert "crashed its kernel" in report.problems["dee"]
     assert "cannot be matched to the release (predict)" in report.problems["hal"]
     text = report.format()
@@ -104,3 +118,40 @@ def test_students_not_graded_are_marked_so_in_the_export(graded_class, tmp_path)
         mine = [r for r in rows if r["student"] == student]
         assert mine and all(r["status"] == "not graded" and r["score"] == "" for r in mine)
     assert all(r["status"] == "graded" for r in rows if r["student"] == "ada")
+
+
+def test_a_rerun_grades_only_new_or_changed_submissions(graded_class):
+    lab, _, _, first = graded_class
+    again = _autograde(lab)
+    assert sorted(again.skipped) == sorted(first.totals) and again.totals == first.totals
+    assert "crashed its kernel" in again.problems["dee"]  # tried again: it may be fixed
+    path = classroom.submission_path(lab.root, lab, "ada")
+    changed = subs.read(path)
+    changed.cells.append(nbformat.v4.new_markdown_cell("All done."))
+    nbformat.write(changed, path)
+    third = _autograde(lab)
+    assert set(third.skipped) == set(first.totals) - {"ada"}
+    assert third.totals == first.totals and third.passes == {"ada": "fast"}
+
+
+def test_an_interrupted_run_keeps_what_it_graded(graded_class, monkeypatch):
+    lab, _, _, first = graded_class
+    parallel.Ledger(lab).path.unlink()
+    real = parallel.run_workers
+    recorded = []
+
+    def interrupted(*args, on_done, **kwargs):
+        def then_stop(outcome):
+            on_done(outcome)
+            recorded.append(outcome.student)
+            if len(recorded) == 2:
+                raise KeyboardInterrupt
+        real(*args, on_done=then_stop, **kwargs)
+
+    monkeypatch.setattr(parallel, "run_workers", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _autograde(lab)
+    monkeypatch.setattr(parallel, "run_workers", real)
+    resumed = _autograde(lab)
+    assert set(resumed.skipped) == set(recorded) - {"dee"}
+    assert resumed.totals == first.totals

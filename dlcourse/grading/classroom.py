@@ -17,9 +17,17 @@ from pathlib import Path
 import nbformat
 
 from dlcourse.course import Lab
-from dlcourse.grading import integrity, sandbox
+from dlcourse.grading import integrity, logs, parallel, sandbox
 from dlcourse.grading import submissions as subs
-from dlcourse.grading.nbgrader_api import GradingError, autograde, generate, make_api, scores
+from dlcourse.grading.config import CELL_TIMEOUT_S
+from dlcourse.grading.nbgrader_api import (
+    GradingError,
+    generate,
+    make_api,
+    make_recording_api,
+    record,
+    scores,
+)
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 
@@ -33,9 +41,13 @@ class ClassReport:
     problems: dict[str, str] = field(default_factory=dict)
     flags: dict[str, list[integrity.Flag]] = field(default_factory=dict)
     policy: str = "flag"
+    seconds: dict[str, float] = field(default_factory=dict)  # grading time per submission
+    passes: dict[str, str] = field(default_factory=dict)  # "fast", "whole", ...
+    skipped: list[str] = field(default_factory=list)  # graded before, unchanged
 
     def format(self) -> str:
-        lines = [f"{self.lab}: {len(self.totals)} graded, {len(self.problems)} not graded, "
+        lines = [f"{self.lab}: {len(self.totals)} graded ({len(self.skipped)} unchanged since "
+                 f"they were graded), {len(self.problems)} not graded, "
                  f"{len(self.flags)} flagged for review"]
         for student, (got, best) in sorted(self.totals.items()):
             lines.append(f"  {student:24} {got:g}/{best:g}")
@@ -141,31 +153,93 @@ def _prepare(path: Path, release_nb) -> list[integrity.Flag]:
     return integrity.scan_notebook(subs.read(path))
 
 
-def autograde_class(lab: Lab, unsandboxed: bool = False, policy: str = "flag") -> ClassReport:
-    """Autograde every submitted copy of ``lab`` and summarise the class."""
+def autograde_class(lab: Lab, unsandboxed: bool = False, policy: str = "flag",
+                    workers: int = 1, force: bool = False, whole: bool = False,
+                    timeout: int = CELL_TIMEOUT_S, progress: bool = False) -> ClassReport:
+    """Autograde the submitted copies of ``lab`` on ``workers`` processes and summarise
+    the class. Submissions already graded, unchanged, are not graded again unless
+    ``force``; ``whole`` grades every submission with its demo cells."""
     if policy not in integrity.POLICIES:
         raise ValueError(f"integrity policy must be one of {integrity.POLICIES}")
     sandbox.require(unsandboxed)
+    log_path = logs.log_file(lab.root, lab.id)
+    with logs.libraries_quieted(log_path):
+        return _autograde(lab, policy, workers, force, whole, timeout, progress, log_path)
+
+
+def _autograde(lab: Lab, policy: str, workers: int, force: bool, whole: bool, timeout: int,
+               progress: bool, log_path: Path) -> ClassReport:
     api = make_api(lab.root)
     generate(api, lab.id)
     release = _release(lab)
+    release_text = nbformat.writes(release)
     report = ClassReport(lab.id, policy=policy)
+    ledger = parallel.Ledger(lab)
+    jobs, digests, flags_of = {}, {}, {}
     for student in submitted_students(lab):
+        path = submission_path(lab.root, lab, student)
         try:
-            flags = _prepare(submission_path(lab.root, lab, student), release)
-            autograde(api, lab.id, student)
-        except (GradingError, ValueError) as exc:
+            flags_of[student] = _prepare(path, release)
+        except ValueError as exc:
             report.problems[student] = str(exc).splitlines()[0]
+            ledger.forget(student)
             continue
-        if flags:
-            report.flags[student] = flags
-            record_flags(api, lab, student, flags, release, policy)
-        cells = [s for s in scores(api, lab.id, student) if s.auto]
-        report.totals[student] = (sum(s.score for s in cells), sum(s.max_score for s in cells))
-        for s in cells:
-            report.per_task.setdefault(s.grade_id, []).append(s.score)
-            report.max_per_task[s.grade_id] = s.max_score
+        digests[student] = parallel.digest(path, lab)
+        if not force and ledger.is_current(student, digests[student]):
+            report.skipped.append(student)
+            _add_scores(report, student, scores(api, lab.id, student), ledger.seconds(student))
+        else:
+            jobs[student] = path.read_text()
+    recorder = make_recording_api(lab.root)
+    bar = _progress(len(jobs), lab.id) if progress else None
+
+    def on_done(outcome: parallel.Outcome) -> None:
+        student = outcome.student
+        if bar is not None:
+            bar.update()
+        if outcome.error is not None:
+            report.problems[student] = outcome.error
+            report.seconds[student] = outcome.seconds
+            ledger.forget(student)
+            return
+        try:
+            record(recorder, lab.id, student, outcome.executed,
+                   submission_path(lab.root, lab, student).parent / "timestamp.txt")
+        except GradingError as exc:
+            report.problems[student] = str(exc).splitlines()[0]
+            ledger.forget(student)
+            return
+        if flags_of[student]:
+            record_flags(api, lab, student, flags_of[student], release, policy)
+        report.passes[student] = outcome.passes
+        _add_scores(report, student, scores(api, lab.id, student), outcome.seconds)
+        ledger.note(student, digests[student], outcome)
+
+    try:
+        parallel.run_workers(lab, jobs, release_text, workers, timeout, whole=whole,
+                             log_path=log_path, on_done=on_done)
+    finally:
+        if bar is not None:
+            bar.close()
+    report.flags = {s: f for s, f in flags_of.items() if f and s in report.totals}
     return report
+
+
+def _add_scores(report: ClassReport, student: str, cell_scores, seconds: float | None) -> None:
+    cells = [s for s in cell_scores if s.auto]
+    report.totals[student] = (sum(s.score for s in cells), sum(s.max_score for s in cells))
+    for s in cells:
+        report.per_task.setdefault(s.grade_id, []).append(s.score)
+        report.max_per_task[s.grade_id] = s.max_score
+    if seconds is not None:
+        report.seconds[student] = seconds
+
+
+def _progress(total: int, lab_id: str):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=f"grading {lab_id}", unit="submission", leave=False,
+                disable=None)  # shown on a terminal only
 
 
 def feedback(lab: Lab) -> Path:

@@ -139,3 +139,45 @@ class ScratchCourse:
 
     def __exit__(self, *exc):
         self.close()
+
+
+# Recording an executed notebook: nbgrader's autograde minus execution, so the course
+# gradebook gets exactly the scores nbgrader would give, from a notebook a worker ran.
+_RECORD_SANITIZE = ["nbgrader.preprocessors.DeduplicateIds",
+                    "nbgrader.preprocessors.OverwriteKernelspec",
+                    "nbgrader.preprocessors.OverwriteCells",
+                    "nbgrader.preprocessors.CheckCellMetadata"]
+_RECORD_GRADE = ["nbgrader.preprocessors.IgnorePattern",
+                 "nbconvert.preprocessors.ClearMetadataPreprocessor",
+                 "nbgrader.preprocessors.LimitOutput",
+                 "nbgrader.preprocessors.SaveAutoGrades",
+                 "nbgrader.preprocessors.AssignLatePenalties",
+                 "nbgrader.preprocessors.CheckCellMetadata"]
+EXECUTED_DIR = "grading/.executed"
+
+
+def make_recording_api(root: Path):
+    """An nbgrader API over the course ``root`` whose autograde records the executed
+    notebooks in ``EXECUTED_DIR`` without running them."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    config = course_config(root)
+    config.CourseDirectory.submitted_directory = EXECUTED_DIR
+    config.Autograde.sanitize_preprocessors = _RECORD_SANITIZE
+    config.Autograde.autograde_preprocessors = _RECORD_GRADE
+    return NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+
+def record(api, lab_id: str, student: str, executed: str, timestamp: Path | None) -> None:
+    """Put ``student``'s executed notebook (JSON text) in the course gradebook."""
+    folder = Path(api.coursedir.root) / EXECUTED_DIR / student / lab_id
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{lab_id}.ipynb").write_text(executed)
+    if timestamp is not None and timestamp.is_file():
+        shutil.copy(timestamp, folder / "timestamp.txt")
+    try:
+        _check(api.autograde(lab_id, student, force=True, create=True),
+               f"recording {lab_id} for {student}")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
