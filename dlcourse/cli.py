@@ -130,6 +130,28 @@ def _cmd_feedback(args) -> int:
     return 0
 
 
+def _cmd_report(args) -> int:
+    from dlcourse.course import select_labs
+    from dlcourse.grading import class_report
+
+    for lab in select_labs(args.labs):
+        print(f"class report for {lab.id}: {class_report.write(lab)}")
+    return 0
+
+
+def _cmd_similarity(args) -> int:
+    from dlcourse.course import select_labs
+    from dlcourse.grading.similarity import class_similarity
+
+    (lab,) = select_labs([args.lab])
+    pairs, page = class_similarity(lab, threshold=args.threshold, min_tokens=args.min_tokens)
+    print(f"{lab.id}: {len(pairs)} pair(s) at or above {args.threshold:.0%} similarity")
+    for p in pairs:
+        print(f"  {p.a:24} {p.b:24} {p.score:5.0%}  ({p.shared_tokens} shared tokens)")
+    print(f"side by side: {page}")
+    return 0
+
+
 def _cmd_export(args) -> int:
     from dlcourse.course import course_root
     from dlcourse.grading.exports import export_all
@@ -196,6 +218,18 @@ def build_parser() -> argparse.ArgumentParser:
     fb = sub.add_parser("feedback", help="write HTML feedback for graded submissions")
     fb.add_argument("labs", nargs="*")
     fb.set_defaults(func=_cmd_feedback)
+
+    rp = sub.add_parser("report", help="the class report of graded labs (HTML)")
+    rp.add_argument("labs", nargs="*")
+    rp.set_defaults(func=_cmd_report)
+
+    si = sub.add_parser("similarity", help="pairs of students with very similar answers (HTML)")
+    si.add_argument("lab")
+    si.add_argument("--threshold", type=float, default=0.8,
+                    help="share of answer tokens in common to list a pair (default 0.8)")
+    si.add_argument("--min-tokens", type=int, default=30,
+                    help="and at least this many tokens in common (default 30)")
+    si.set_defaults(func=_cmd_similarity)
 
     ex = sub.add_parser("export", help="write the grades as CSV: long, wide and for Canvas")
     ex.add_argument("--out", help="folder; default: grading/exports/")

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 
 from dlcourse.course import Lab
-from dlcourse.grading import classroom, exports, parallel
+from dlcourse.grading import class_report, classroom, exports, parallel
 from dlcourse.grading import submissions as subs
 
 from .conftest import ROOT
@@ -118,6 +118,37 @@ def test_students_not_graded_are_marked_so_in_the_export(graded_class, tmp_path)
         mine = [r for r in rows if r["student"] == student]
         assert mine and all(r["status"] == "not graded" and r["score"] == "" for r in mine)
     assert all(r["status"] == "graded" for r in rows if r["student"] == "ada")
+
+
+def test_class_report_says_what_the_class_got_wrong(graded_class):
+    lab, _, _, report = graded_class
+    page = report.page.read_text()
+    assert "data:image/png;base64," in page and "Grading time" in page
+    assert "crashed its kernel" in page and "cannot be matched" in page
+    data = class_report.collect(lab)
+    assert data.totals["ada"] == 10 and set(data.not_graded) == {"dee", "hal"}
+    assert set(data.seconds) >= set(data.totals) - {"hal"}
+    blank = data.failures["test_predict"]
+    assert sum(blank.values()) == 1 and "not written yet" in next(iter(blank))
+    assert sum(data.failures["test_decision_line"].values()) == 4  # bob, gus, ivy, jo
+
+
+def test_failure_messages_group_alike_mistakes():
+    def cell(ename, evalue, line):
+        c = nbformat.v4.new_code_cell("check.check_it(f)\n### BEGIN HIDDEN TESTS\n"
+                                      "assert f(2) == 4\n### END HIDDEN TESTS")
+        c.outputs = [nbformat.v4.new_output("error", ename=ename, evalue=evalue, traceback=[
+            f"Cell In[7], line {line}"])]
+        return c
+
+    got = class_report.failure_message(cell("CheckFailed", "[f] wrong for x = 3.5\n  got: 7", 1))
+    assert got == "[f] wrong for x = #" == class_report.failure_message(
+        cell("CheckFailed", "[f] wrong for x = 12\n  got: 1", 1))
+    assert class_report.failure_message(cell("AssertionError", "", 3)) == (
+        "hidden test: AssertionError")
+    assert class_report.failure_message(cell("TypeError", "bad /home/x/y.py", 1)) == (
+        "TypeError: bad <path>")
+    assert class_report.failure_message(nbformat.v4.new_code_cell("x")) is None
 
 
 def test_a_rerun_grades_only_new_or_changed_submissions(graded_class):

@@ -17,7 +17,7 @@ from pathlib import Path
 import nbformat
 
 from dlcourse.course import Lab
-from dlcourse.grading import integrity, logs, parallel, sandbox
+from dlcourse.grading import class_report, integrity, logs, parallel, sandbox
 from dlcourse.grading import submissions as subs
 from dlcourse.grading.config import CELL_TIMEOUT_S
 from dlcourse.grading.nbgrader_api import (
@@ -44,6 +44,7 @@ class ClassReport:
     seconds: dict[str, float] = field(default_factory=dict)  # grading time per submission
     passes: dict[str, str] = field(default_factory=dict)  # "fast", "whole", ...
     skipped: list[str] = field(default_factory=list)  # graded before, unchanged
+    page: Path | None = None  # the class report (HTML)
 
     def format(self) -> str:
         lines = [f"{self.lab}: {len(self.totals)} graded ({len(self.skipped)} unchanged since "
@@ -63,6 +64,8 @@ class ClassReport:
                       for task, v in self.per_task.items() if self.max_per_task[task]}
             for task, share in sorted(shares.items(), key=lambda kv: kv[1]):
                 lines.append(f"    {task:28} {share:6.0%}")
+        if self.page is not None:
+            lines.append(f"  class report: {self.page}")
         return "\n".join(lines)
 
 
@@ -182,7 +185,7 @@ def _autograde(lab: Lab, policy: str, workers: int, force: bool, whole: bool, ti
             flags_of[student] = _prepare(path, release)
         except ValueError as exc:
             report.problems[student] = str(exc).splitlines()[0]
-            ledger.forget(student)
+            ledger.note_problem(student, report.problems[student])
             continue
         digests[student] = parallel.digest(path, lab)
         if not force and ledger.is_current(student, digests[student]):
@@ -200,14 +203,14 @@ def _autograde(lab: Lab, policy: str, workers: int, force: bool, whole: bool, ti
         if outcome.error is not None:
             report.problems[student] = outcome.error
             report.seconds[student] = outcome.seconds
-            ledger.forget(student)
+            ledger.note_problem(student, outcome.error, outcome.seconds)
             return
         try:
             record(recorder, lab.id, student, outcome.executed,
                    submission_path(lab.root, lab, student).parent / "timestamp.txt")
         except GradingError as exc:
             report.problems[student] = str(exc).splitlines()[0]
-            ledger.forget(student)
+            ledger.note_problem(student, report.problems[student], outcome.seconds)
             return
         if flags_of[student]:
             record_flags(api, lab, student, flags_of[student], release, policy)
@@ -222,6 +225,7 @@ def _autograde(lab: Lab, policy: str, workers: int, force: bool, whole: bool, ti
         if bar is not None:
             bar.close()
     report.flags = {s: f for s, f in flags_of.items() if f and s in report.totals}
+    report.page = class_report.write(lab)
     return report
 
 

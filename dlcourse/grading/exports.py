@@ -46,10 +46,10 @@ def read_gradebook(root: Path) -> tuple[list[Grade], dict[str, float], dict[str,
     from nbgrader.api import Gradebook
 
     from dlcourse.grading.classroom import submitted_students
-    from dlcourse.grading.nbgrader_api import make_api
+    from dlcourse.grading.nbgrader_api import gradebook_url
 
     grades, maxima, students = [], {}, {}
-    with Gradebook(make_api(root).coursedir.db_url) as gb:
+    with Gradebook(gradebook_url(root)) as gb:
         for s in gb.students:
             name = ", ".join(filter(None, [s.last_name, s.first_name])) or s.id
             students[s.id] = Student(s.id, name, s.lms_user_id or "")

@@ -45,7 +45,7 @@ def _error(ename: str, evalue: str):
         {"output_type": "error", "ename": ename, "evalue": evalue, "traceback": [text]})
 
 
-def _failing_line(output) -> int | None:
+def failing_line(output) -> int | None:
     """The line of the test cell where the error was raised, from its traceback."""
     for frame in output.get("traceback", []):
         match = _CELL_LINE.search(_ANSI.sub("", frame))
@@ -60,7 +60,7 @@ def _clean_error(output, visible_lines: int | None):
         return _error("CellTimeoutError", TIMED_OUT)
     if visible_lines is None or ename == "CheckFailed":
         return _error(ename, evalue)
-    line = _failing_line(output)
+    line = failing_line(output)
     if line is not None and line <= visible_lines:
         return _error(ename, evalue)
     return _error("HiddenTestFailed", HIDDEN_FAILED)

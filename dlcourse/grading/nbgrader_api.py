@@ -61,6 +61,11 @@ def make_api(root: Path, db_url: str | None = None, timeout: int = CELL_TIMEOUT_
     return NbGraderAPI(coursedir=coursedir, config=config)
 
 
+def gradebook_url(root: Path) -> str:
+    """The course gradebook's database URL (no nbgrader API needed to read it)."""
+    return course_config(root).CourseDirectory.db_url
+
+
 def _check(result: dict, what: str) -> None:
     if not result.get("success"):
         detail = (result.get("error") or "") + "\n" + (result.get("log") or "")

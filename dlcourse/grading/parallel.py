@@ -69,9 +69,14 @@ class Ledger:
                                      passes=outcome.passes)
         self._save()
 
-    def forget(self, student: str) -> None:
-        if self.entries.pop(student, None) is not None:
-            self._save()
+    def note_problem(self, student: str, why: str, seconds: float | None = None) -> None:
+        """Not graded, and why; no digest, so the next run tries again."""
+        self.entries[student] = dict(problem=why, seconds=None if seconds is None
+                                     else round(seconds, 2))
+        self._save()
+
+    def problem(self, student: str) -> str | None:
+        return self.entries.get(student, {}).get("problem")
 
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
