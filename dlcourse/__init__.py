@@ -8,4 +8,13 @@ from dlcourse.runtime import record_metric, select_profile, setup
 __version__ = "0.1.0"
 REPOSITORY = "https://github.com/dlcourse/dlcourse"
 
-__all__ = ["__version__", "REPOSITORY", "record_metric", "select_profile", "setup"]
+
+def ready_to_submit(path: str | None = None) -> bool:
+    """Check this lab before submitting it (see ``dlcourse.preflight``)."""
+    from dlcourse.preflight import ready_to_submit as check
+
+    return check(path)
+
+
+__all__ = ["__version__", "REPOSITORY", "ready_to_submit", "record_metric", "select_profile",
+           "setup"]

@@ -95,6 +95,14 @@ def _cmd_selftest(args) -> int:
     return 0 if all(r.ok for r in results) else 1
 
 
+def _cmd_check(args) -> int:
+    from dlcourse.preflight import check_file
+
+    verdict = check_file(Path(args.notebook), run=not args.no_run)
+    print(verdict.format())
+    return 0 if verdict.ready or (args.no_run and not verdict.structure) else 1
+
+
 def _cmd_collect(args) -> int:
     from dlcourse.course import select_labs
     from dlcourse.grading.classroom import collect
@@ -195,6 +203,11 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     _sandbox_option(st)
     st.set_defaults(func=_cmd_selftest)
+
+    ch = sub.add_parser("check", help="before submitting: graded cells intact, runs, checks pass")
+    ch.add_argument("notebook")
+    ch.add_argument("--no-run", action="store_true", help="only check the graded cells")
+    ch.set_defaults(func=_cmd_check)
 
     col = sub.add_parser("collect", help="file FOLDER/<student>.ipynb as submissions of LAB")
     col.add_argument("lab")

@@ -6,6 +6,7 @@ import pytest
 from dlcourse import REPOSITORY
 from dlcourse.course import Lab
 from dlcourse.execute import executed_problems, run
+from dlcourse.grading.release import graded_cells
 from dlcourse.grading.submissions import HIDDEN_MARKERS, is_answer, is_test, nbgrader_meta
 
 from .conftest import LABS
@@ -35,7 +36,12 @@ def test_lab_follows_the_conventions(lab):
     assert "record_metric(" in "".join(c.source for c in nb.cells)
     headings = [line for c in nb.cells if c.cell_type == "markdown"
                 for line in c.source.splitlines() if line.startswith("## ")]
-    assert headings[-2:] == ["## What you learned", "## Challenge (ungraded)"], headings[-3:]
+    assert headings[-3:] == ["## What you learned", "## Challenge (ungraded)",
+                             "## Before you submit"], headings[-4:]
+    assert nb.metadata.get("dlcourse") == {"lab": lab.id, "graded": graded_cells(nb)}, (
+        "the notebook's list of graded cells is stale: run `dlcourse release`")
+    last = nb.cells[-1]
+    assert nbgrader_meta(last).get("locked") and "dlcourse.ready_to_submit()" in last.source
     points = sum(nbgrader_meta(c).get("points", 0) or 0 for c in tests)
     assert points == 10, f"{lab.id} is worth {points} points; every lab is worth 10"
 

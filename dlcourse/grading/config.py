@@ -8,6 +8,8 @@ from pathlib import Path
 
 from traitlets.config import Config
 
+from dlcourse.preflight import SKIP_ENV
+
 CELL_TIMEOUT_S = 300
 GRADING_KERNEL = "dlcourse-grader"  # dlcourse/grading/kernels/: ipykernel with a memory cap
 # Environment of every grading kernel: quiet TensorFlow (stderr in a test cell scores 0)
@@ -18,6 +20,7 @@ GRADER_ENV = {
     "KERAS_BACKEND": "tensorflow",
     "DLCOURSE_PROFILE": "smoke",
     "PYTHONWARNINGS": "ignore",
+    SKIP_ENV: "1",  # a lab's last cell, the student's pre-flight check, does nothing here
 }
 # Log lines some libraries still print to stderr; they must not cost a student marks.
 IGNORED_STDERR = r"(?m)^(WARNING: All log messages before absl::InitializeLog|I0000|W0000|E0000).*"
