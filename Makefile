@@ -21,6 +21,7 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet $(CONSTRAINTS) -e ".[dev]"
+	$(BIN)/python -c "from dlcourse.grading.config import install_site_config as i; i()"
 	touch $@
 
 install: $(BIN)/.installed

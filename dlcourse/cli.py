@@ -254,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, FileNotFoundError, KeyError, SandboxUnavailable) as exc:
+    except Exception as exc:  # the expected failures get one line, anything else a traceback
+        from dlcourse.grading.nbgrader_api import GradingError
+
+        if not isinstance(exc, (ValueError, FileNotFoundError, KeyError, SandboxUnavailable,
+                                GradingError)):
+            raise
         print(f"dlcourse: {exc}", file=sys.stderr)
         return 2

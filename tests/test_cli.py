@@ -43,3 +43,27 @@ def test_help_lists_the_commands(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert all(cmd in out for cmd in ("data", "release", "run", "selftest"))
+
+
+def test_nbgrader_finds_the_course_from_any_folder(tmp_path):
+    """What formgrader does when JupyterLab starts at the repository root (or anywhere):
+    the environment-wide config points it at this course and its gradebook."""
+    import os
+    import subprocess
+    import sys
+
+    from dlcourse.grading.config import install_site_config
+
+    from .conftest import ROOT
+
+    config = install_site_config(str(tmp_path / "prefix"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("from nbgrader.apps.baseapp import NbGrader\n"
+            "app = NbGrader()\napp.load_config_file()\n"
+            "print(app.config.CourseDirectory.root, app.config.CourseDirectory.db_url)")
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(config.parent)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, check=True,
+                         capture_output=True, text=True).stdout.split()
+    assert out == [str(ROOT), f"sqlite:///{ROOT / 'grading' / 'gradebook.db'}"]
+    assert list(elsewhere.iterdir()) == []  # no stray gradebook

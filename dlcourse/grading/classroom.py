@@ -19,7 +19,7 @@ import nbformat
 from dlcourse.course import Lab
 from dlcourse.grading import class_report, integrity, logs, parallel, sandbox
 from dlcourse.grading import submissions as subs
-from dlcourse.grading.config import CELL_TIMEOUT_S
+from dlcourse.grading.config import CELL_TIMEOUT_S, answer_key_path
 from dlcourse.grading.nbgrader_api import (
     GradingError,
     generate,
@@ -165,6 +165,9 @@ def autograde_class(lab: Lab, unsandboxed: bool = False, policy: str = "flag",
     if policy not in integrity.POLICIES:
         raise ValueError(f"integrity policy must be one of {integrity.POLICIES}")
     sandbox.require(unsandboxed)
+    if answer_key_path() is None:
+        raise GradingError("the answer key (grading/answer_key/) is not in this course "
+                           "folder: hidden tests need it; grade from a course checkout")
     log_path = logs.log_file(lab.root, lab.id)
     with logs.libraries_quieted(log_path):
         return _autograde(lab, policy, workers, force, whole, timeout, progress, log_path)

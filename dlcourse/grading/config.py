@@ -92,3 +92,35 @@ def course_config(root: Path, db_url: str | None = None, timeout: int = CELL_TIM
     c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
     c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
     return c
+
+
+SITE_CONFIG = """\
+# Written by `make install` (dlcourse.grading.config.install_site_config): nbgrader and
+# formgrader started from this environment, in any folder, find the course checkout.
+from dlcourse.grading.config import site_config
+
+site_config(get_config())  # noqa: F821 (provided by nbgrader)
+"""
+
+
+def site_config(c: Config) -> None:
+    """Point nbgrader at the course checkout this package belongs to, and make the grading
+    kernel findable; nothing when the package is not in a checkout."""
+    from dlcourse.course import course_root
+
+    try:
+        root = course_root()
+    except FileNotFoundError:
+        return
+    c.merge(course_config(root))
+    env = headless_environment()
+    os.environ["PATH"] = env["PATH"]
+    os.environ["JUPYTER_PATH"] = env["JUPYTER_PATH"]
+
+
+def install_site_config(prefix: str = sys.prefix) -> Path:
+    """Write the environment-wide nbgrader_config.py (``<prefix>/etc/jupyter``)."""
+    path = Path(prefix) / "etc" / "jupyter" / "nbgrader_config.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SITE_CONFIG)
+    return path

@@ -51,7 +51,8 @@ def quiet_libraries(log_path: Path | None) -> None:
             logger.removeHandler(old)
         logger.addHandler(handler)
         logger.propagate = False
-        logger.setLevel(logging.INFO)
+        logger.setLevel(logging.INFO if name in ("traitlets", "nbgrader", "NbGraderAPI")
+                        else logging.WARNING)
 
 
 def log_file(root: Path, lab_id: str) -> Path:
