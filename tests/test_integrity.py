@@ -59,3 +59,12 @@ def test_honest_code_is_not_flagged():
               "path = 'logs/run-1'\nrun = f'{path}/run-{3}'\nwith open('notes.txt') as f:\n"
               "    pass\n")
     assert integrity.scan_source(honest) == []
+
+
+def test_url_routes_are_not_paths_but_files_still_are():
+    service = ('@app.post("/predict")\ndef predict(body):\n    return body\n'
+               'reply = client.get("/health")\n')
+    assert integrity.scan_source(service) == []
+    sneaky = 'reply = client.post("/predict", json=open("/etc/passwd").read())\n'
+    assert [reason for _, _, reason in integrity.scan_source(sneaky)] == [
+        "a path outside the notebook's folder ('/etc/passwd')"]

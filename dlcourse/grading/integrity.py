@@ -146,6 +146,10 @@ class _Scanner(ast.NodeVisitor):
             first = node.args[0]
             if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
                 self.flag(node, "open() of a computed path")
+        if _is_route(node):  # app.post("/predict"), client.get("/health"): URLs, not files
+            for child in [node.func, *node.args[1:], *node.keywords]:
+                self.visit(child)
+            return
         self.generic_visit(node)
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
@@ -163,6 +167,18 @@ class _Scanner(ast.NodeVisitor):
                 self.flag(node, f"a path outside the notebook's folder ({value!r})")
             elif any(word in value for word in GRADER_WORDS):
                 self.flag(node, f"names the grader's files ({value[:40]!r})")
+
+
+HTTP_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "route",
+                "api_route", "websocket"}
+
+
+def _is_route(node: ast.Call) -> bool:
+    """A web framework's or HTTP client's call whose first argument is a URL path."""
+    first = node.args[0] if node.args else None
+    return (isinstance(node.func, ast.Attribute) and node.func.attr in HTTP_METHODS
+            and isinstance(first, ast.Constant) and isinstance(first.value, str)
+            and first.value.startswith("/"))
 
 
 def scan_source(source: str, modules: set[str] | None = None) -> list[tuple[int, str, str]]:
