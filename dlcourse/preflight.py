@@ -99,25 +99,19 @@ def _execute(nb, folder: Path) -> tuple[object, float, tuple[str, float] | None]
     """Run ``nb`` in a fresh kernel in ``folder``, smoke profile; return it executed."""
     from nbclient import NotebookClient
 
-    saved = {k: os.environ.get(k) for k in ("DLCOURSE_PROFILE", SKIP_ENV)}
-    os.environ.update({"DLCOURSE_PROFILE": "smoke", SKIP_ENV: "1"})
+    from dlcourse.runtime import environment_variables
+
     client = NotebookClient(nb, timeout=CELL_LIMIT_S, allow_errors=True,
                             kernel_name="python3", resources={"metadata": {"path": str(folder)}})
     times: list[tuple[str, float]] = []
     start = time.perf_counter()
-    try:
-        with client.setup_kernel(stderr=subprocess.DEVNULL):  # the kernel's own start-up chatter
-            for index, cell in enumerate(nb.cells):
-                began = time.perf_counter()
-                client.execute_cell(cell, index)
-                name = _meta(cell).get("grade_id") or cell.get("id") or f"cell {index}"
-                times.append((name, time.perf_counter() - began))
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with environment_variables({"DLCOURSE_PROFILE": "smoke", SKIP_ENV: "1"}), \
+            client.setup_kernel(stderr=subprocess.DEVNULL):  # the kernel's start-up chatter
+        for index, cell in enumerate(nb.cells):
+            began = time.perf_counter()
+            client.execute_cell(cell, index)
+            name = _meta(cell).get("grade_id") or cell.get("id") or f"cell {index}"
+            times.append((name, time.perf_counter() - began))
     return nb, time.perf_counter() - start, max(times, key=lambda t: t[1], default=None)
 
 

@@ -195,3 +195,18 @@ def record_metric(name: str, value: float, fmt: str = "{:.4g}") -> None:
     shown = fmt.format(value)
     display({"text/plain": f"{name}: {shown}",
              METRIC_MIME: {"name": name, "value": float(value), "shown": shown}}, raw=True)
+
+
+@contextlib.contextmanager
+def environment_variables(values: dict[str, str]):
+    """Within the block, ``os.environ`` holds ``values`` (what was there before comes back)."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

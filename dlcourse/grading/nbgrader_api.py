@@ -8,8 +8,6 @@ never touch the instructor's gradebook. Every kernel runs in the sandbox of
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,6 +16,7 @@ from pathlib import Path
 from dlcourse.grading import sandbox
 from dlcourse.grading.config import CELL_TIMEOUT_S, course_config, headless_environment
 from dlcourse.grading.submissions import write_submission
+from dlcourse.runtime import environment_variables
 
 
 class GradingError(RuntimeError):
@@ -36,20 +35,9 @@ class CellScore:
     auto: bool
 
 
-@contextlib.contextmanager
 def grader_environment():
     """Run kernels with the grading environment (quiet TensorFlow, smoke profile)."""
-    env = headless_environment()
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    return environment_variables(headless_environment())
 
 
 def make_api(root: Path, db_url: str | None = None, timeout: int = CELL_TIMEOUT_S):
