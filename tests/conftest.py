@@ -28,3 +28,19 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.delenv("DLCOURSE_DATA_MIRROR", raising=False)
     monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
     return tmp_path / "cache"
+
+
+@pytest.fixture(scope="session")
+def tf():
+    """TensorFlow, imported quietly (one place for every test module)."""
+    from dlcourse.runtime import quiet_tensorflow
+
+    quiet_tensorflow()
+    import tensorflow
+    return tensorflow
+
+
+@pytest.fixture(scope="session")
+def keras(tf):
+    import keras
+    return keras

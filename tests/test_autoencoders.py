@@ -8,16 +8,6 @@ from answer_key import autoencoders as ref
 from dlcourse.checks import autoencoders as check
 from dlcourse.checks.core import CheckFailed
 
-
-@pytest.fixture(scope="module")
-def keras():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-    return keras
-
-
 # Wrong answers as students write them, run in a namespace like the notebook's.
 WRONG_ANSWERS = '''
 def std_all_rows(X_train, X_other):

@@ -16,15 +16,6 @@ SOLUTION = Path(__file__).resolve().parents[1] / "solutions/10-callbacks/10-call
 
 
 @pytest.fixture(scope="module")
-def keras():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-    return keras
-
-
-@pytest.fixture(scope="module")
 def answers(keras):
     """The key's answers and the wrong answers students write, as plain classes."""
     StopAtThreshold = ref.StopAtThreshold

@@ -18,15 +18,6 @@ ANSWERS = ("encode_labels", "build_iris_model", "preprocess_churn", "churn_featu
            "threshold_for_precision", "standardize")
 
 
-@pytest.fixture(scope="module")
-def keras():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-    return keras
-
-
 # -- the answer key -------------------------------------------------------------------------
 
 def test_encode_labels_matches_label_encoder():

@@ -15,15 +15,6 @@ from dlcourse.grading.submissions import HIDDEN_MARKERS, grade_id, is_test, read
 SOLUTION = Path(__file__).resolve().parents[1] / "solutions/13-cnn-mnist/13-cnn-mnist.ipynb"
 
 
-@pytest.fixture(scope="module")
-def keras():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-    return keras
-
-
 # -- wrong answers students write -----------------------------------------------------------------
 
 PREPARE_WRONG = {

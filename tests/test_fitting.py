@@ -9,15 +9,6 @@ from dlcourse.checks import fitting as check
 RNG = np.random.default_rng(9)
 
 
-@pytest.fixture(scope="module")
-def keras():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-    return keras
-
-
 # --- the lab's solutions, as a student would write them ----------------------------------------
 
 def _build_model(keras, wrong=None):

@@ -16,21 +16,6 @@ SOLUTION = (Path(__file__).resolve().parents[1]
             / "solutions/18-text-generation/18-text-generation.ipynb")
 
 
-@pytest.fixture(scope="module")
-def tf():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import tensorflow as tf
-    return tf
-
-
-@pytest.fixture(scope="module")
-def keras(tf):
-    import keras
-    return keras
-
-
 # Wrong answers as students write them: run in a namespace like the notebook's, where the
 # earlier tasks' functions are the key's, by their bare names.
 WRONG_ANSWERS = '''

@@ -16,21 +16,6 @@ SOLUTION = Path(__file__).resolve().parents[1] / "solutions/14-cnn-cifar10/14-cn
 
 
 @pytest.fixture(scope="module")
-def tf():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import tensorflow
-    return tensorflow
-
-
-@pytest.fixture(scope="module")
-def keras(tf):
-    import keras
-    return keras
-
-
-@pytest.fixture(scope="module")
 def answers(tf, keras):
     """The key's answers and the wrong answers students write."""
     L = keras.layers

@@ -18,15 +18,6 @@ SOLUTION = (Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def keras():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-    return keras
-
-
-@pytest.fixture(scope="module")
 def answers(keras):
     """The key's answers and the wrong answers students write."""
 

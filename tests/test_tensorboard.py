@@ -17,21 +17,6 @@ TASKS = ("make_run_dir", "tensorboard_callback", "log_scalars", "log_images", "r
          "best_run")
 
 
-@pytest.fixture(scope="module")
-def tf():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import tensorflow
-    return tensorflow
-
-
-@pytest.fixture(scope="module")
-def keras(tf):
-    import keras
-    return keras
-
-
 # -- the student distribution holds no answer ------------------------------------------------
 
 @pytest.mark.parametrize("module", [check, eventfiles])

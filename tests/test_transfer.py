@@ -16,15 +16,6 @@ SOLUTION = (Path(__file__).resolve().parents[1]
             / "solutions/15-transfer-learning/15-transfer-learning.ipynb")
 
 
-@pytest.fixture(scope="module")
-def keras():
-    from dlcourse.runtime import quiet_tensorflow
-
-    quiet_tensorflow()
-    import keras
-    return keras
-
-
 # -- wrong answers students write ---------------------------------------------------------------
 
 def split_not_remapped(x, y, held_out):

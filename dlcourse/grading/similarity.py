@@ -78,13 +78,19 @@ def similar_pairs(answers: dict[str, dict[str, str]], starter: dict[str, str],
 
 
 def _per_task(a: dict[str, str], b: dict[str, str], starter: dict[str, str]) -> dict[str, float]:
-    shares = {}
-    for task, stub in starter.items():
-        boiler = _boilerplate(stub)
-        fa = _fingerprint("a", a.get(task, ""), boiler)
-        fb = _fingerprint("b", b.get(task, ""), boiler)
-        shares[task] = _compare(fa, fb)[1] if len(fa.hashes) and len(fb.hashes) else 0.0
-    return shares
+    return {task: _task_match(a.get(task, ""), b.get(task, ""), stub)[0]
+            for task, stub in starter.items()}
+
+
+def _task_match(text_a: str, text_b: str, stub: str) -> tuple[float, tuple]:
+    """One task's share of tokens in common (starter code left out), and the copied runs'
+    character ranges in each text."""
+    boiler = _boilerplate(stub)
+    fa, fb = _fingerprint("a", text_a, boiler), _fingerprint("b", text_b, boiler)
+    if not (len(fa.hashes) and len(fb.hashes)):
+        return 0.0, ([], [])
+    _, share, slices = _compare(fa, fb)
+    return share, slices
 
 
 def class_answers(lab: Lab) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
@@ -143,10 +149,8 @@ def write_report(lab: Lab, pairs: list[Pair], answers: dict[str, dict[str, str]]
     for i, p in enumerate(pairs):
         parts.append(f"<h2 id='pair{i}'>{esc(p.a)} &amp; {esc(p.b)}: {p.score:.0%}</h2>")
         for task, share in p.per_task.items():
-            stub = _boilerplate(starter[task])
             text_a, text_b = answers[p.a].get(task, ""), answers[p.b].get(task, "")
-            fa, fb = _fingerprint("a", text_a, stub), _fingerprint("b", text_b, stub)
-            slices = _compare(fa, fb)[2] if len(fa.hashes) and len(fb.hashes) else ([], [])
+            slices = _task_match(text_a, text_b, starter[task])[1]
             parts.append(f"<h3>{esc(task)}: {share:.0%}</h3><table><tr>"
                          f"<th class='side'>{esc(p.a)}</th><th class='side'>{esc(p.b)}</th></tr>"
                          f"<tr><td><pre>{_marked(text_a, slices[0])}</pre></td>"
